@@ -1,0 +1,106 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "skyhigh-core",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "skyhigh", targets: ["skyhigh"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Domain: values, state machines, typed errors, store protocols, clock. No I/O.
+        .target(name: "SkyHighCore"),
+        // The relational store written once over a small SQL driver interface.
+        .target(
+            name: "SkyHighStore",
+            dependencies: [
+                "SkyHighCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "SkyHighSQLite",
+            dependencies: [
+                "SkyHighCore", "SkyHighStore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ]
+        ),
+        .target(
+            name: "SkyHighPostgres",
+            dependencies: [
+                "SkyHighCore", "SkyHighStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The OpenAPI document at the repository root, as a resource the server serves.
+        .target(
+            name: "SkyHighSpecification",
+            resources: [.copy("../../API-SPECIFICATION.yml")]
+        ),
+        // HTTP: routes, auth, idempotency, problem+json.
+        .target(
+            name: "SkyHighAPI",
+            dependencies: [
+                "SkyHighCore", "SkyHighSpecification",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Wiring: configuration, application, background services.
+        .target(
+            name: "SkyHighApp",
+            dependencies: [
+                "SkyHighCore", "SkyHighStore", "SkyHighSQLite", "SkyHighPostgres", "SkyHighAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "skyhigh",
+            dependencies: [
+                "SkyHighApp", "SkyHighCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Stores for tests: a fresh SQLite or PostgreSQL database per test.
+        .target(
+            name: "SkyHighTestSupport",
+            dependencies: [
+                "SkyHighCore", "SkyHighStore", "SkyHighSQLite", "SkyHighPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/SkyHighTestSupport"
+        ),
+        .testTarget(name: "SkyHighCoreTests", dependencies: ["SkyHighCore"]),
+        .testTarget(
+            name: "SkyHighStoreTests",
+            dependencies: ["SkyHighCore", "SkyHighStore", "SkyHighTestSupport"]
+        ),
+        .testTarget(
+            name: "SkyHighAPITests",
+            dependencies: [
+                "SkyHighCore", "SkyHighAPI", "SkyHighTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
+            name: "SkyHighAppTests",
+            dependencies: ["SkyHighCore", "SkyHighApp", "SkyHighTestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,48 @@
+import Crypto
+import Foundation
+import SkyHighCore
+
+/// What the HTTP layer needs from the rest of the service.
+public struct APIEnvironment: Sendable {
+    public var store: any SkyHighStore
+    public var clock: any WallClock
+    /// How long a new hold lasts.
+    public var holdDuration: TimeInterval
+    /// SHA-256 of the admin token; the token itself is not kept.
+    public var adminTokenHash: String
+    /// How long a passenger's sign-in lasts.
+    public var sessionLifetime: TimeInterval
+    /// Called after a hold is placed, so the expiry sweep can wake for the new expiry.
+    public var holdPlaced: @Sendable (Hold) -> Void
+
+    public init(store: any SkyHighStore, clock: any WallClock, holdDuration: TimeInterval, adminToken: String,
+                sessionLifetime: TimeInterval = 24 * 3600, holdPlaced: @escaping @Sendable (Hold) -> Void = { _ in }) {
+        self.store = store
+        self.clock = clock
+        self.holdDuration = holdDuration
+        self.adminTokenHash = Tokens.hash(adminToken)
+        self.sessionLifetime = sessionLifetime
+        self.holdPlaced = holdPlaced
+    }
+}
+
+/// Bearer tokens: random, URL-safe, stored and compared only as SHA-256 hashes.
+public enum Tokens {
+    public static func make() -> String {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return "sh_" + bytes.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares two hashes in time independent of where they differ.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

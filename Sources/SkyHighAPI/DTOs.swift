@@ -1,0 +1,183 @@
+import Foundation
+import SkyHighCore
+
+// Request and response bodies, named as API-SPECIFICATION.yml names their schemas.
+
+struct SessionRequest: Decodable {
+    let bookingReference: String
+    let lastName: String
+}
+
+struct SessionResponse: Encodable {
+    let token: String
+    let bookingReference: BookingReference
+    let flightId: FlightID
+    let expiresAt: Date
+    let passengers: [PassengerResponse]
+}
+
+struct PassengerResponse: Encodable {
+    let passengerId: String
+    let firstName: String
+    let lastName: String
+    let priorityTier: PriorityTier?
+
+    init(_ passenger: Passenger) {
+        passengerId = passenger.id.lowercased
+        firstName = passenger.firstName
+        lastName = passenger.lastName
+        priorityTier = passenger.priorityTier
+    }
+}
+
+struct CreateFlightRequest: Decodable {
+    let flightId: FlightID
+    let flightNumber: String
+    let origin: String
+    let destination: String
+    let departureTime: Date
+    let aircraftType: String?
+    let layout: AircraftLayout?
+}
+
+struct FlightResponse: Encodable {
+    let flightId: FlightID
+    let flightNumber: String
+    let origin: String
+    let destination: String
+    let departureTime: Date
+    let aircraftType: String
+    let seatCount: Int
+    let cabins: [Cabin]
+
+    init(_ flight: Flight, seatMap: SeatMap) {
+        flightId = flight.id
+        flightNumber = flight.flightNumber
+        origin = flight.origin
+        destination = flight.destination
+        departureTime = flight.departureTime
+        aircraftType = flight.aircraftType
+        seatCount = seatMap.cabins.reduce(0) { $0 + $1.rows.reduce(0) { $0 + $1.seats.count } }
+        cabins = seatMap.cabins.map(\.cabin)
+    }
+}
+
+struct CreateBookingRequest: Decodable {
+    struct NewPassenger: Decodable {
+        let firstName: String
+        let lastName: String
+        let priorityTier: PriorityTier?
+    }
+
+    let bookingReference: BookingReference
+    let flightId: FlightID
+    let passengers: [NewPassenger]
+}
+
+struct BookingResponse: Encodable {
+    let bookingReference: BookingReference
+    let flightId: FlightID
+    let passengers: [PassengerResponse]
+
+    init(_ booking: Booking) {
+        bookingReference = booking.reference
+        flightId = booking.flightID
+        passengers = booking.passengers.map(PassengerResponse.init)
+    }
+}
+
+struct HoldRequest: Decodable {
+    let passengerId: PassengerID
+}
+
+struct HoldResponse: Encodable {
+    let holdId: String
+    let flightId: FlightID
+    let seatId: SeatID
+    let passengerId: String
+    let state: HoldState
+    let createdAt: Date
+    let expiresAt: Date
+    let updatedAt: Date
+
+    /// A HELD hold past its expiry reads EXPIRED, swept or not.
+    init(_ hold: Hold, at now: Date) {
+        holdId = hold.id.lowercased
+        flightId = hold.flightID
+        seatId = hold.seatID
+        passengerId = hold.passengerID.lowercased
+        state = hold.effectiveState(at: now)
+        createdAt = hold.createdAt
+        expiresAt = hold.expiresAt
+        updatedAt = hold.updatedAt
+    }
+}
+
+struct SeatMapResponse: Encodable {
+    struct CabinBody: Encodable {
+        let cabin: Cabin
+        let rows: [RowBody]
+    }
+    struct RowBody: Encodable {
+        let row: Int
+        let seats: [SeatBody]
+    }
+    struct SeatBody: Encodable {
+        let seatId: SeatID
+        let state: SeatState
+        let characteristics: [SeatCharacteristic]
+    }
+
+    let flightId: FlightID
+    let version: Int64
+    let cabins: [CabinBody]
+
+    init(_ map: SeatMap) {
+        flightId = map.flightID
+        version = map.version
+        cabins = map.cabins.map { cabin in
+            CabinBody(cabin: cabin.cabin, rows: cabin.rows.map { row in
+                RowBody(row: row.row, seats: row.seats.map {
+                    SeatBody(seatId: $0.seat.id, state: $0.state, characteristics: $0.seat.characteristics)
+                })
+            })
+        }
+    }
+}
+
+struct EventsResponse: Encodable {
+    struct EventBody: Encodable {
+        let sequence: Int64
+        let kind: String
+        let seatId: SeatID?
+        let holdId: String?
+        let passengerId: String?
+        let actor: EventActor
+        let fromState: String?
+        let toState: String?
+        let version: Int64?
+        let at: Date
+        let detail: String?
+    }
+
+    let flightId: FlightID
+    let events: [EventBody]
+
+    init(flightID: FlightID, events: [FlightEvent]) {
+        flightId = flightID
+        self.events = events.map {
+            EventBody(sequence: $0.sequence, kind: $0.kind, seatId: $0.seatID, holdId: $0.holdID?.lowercased,
+                      passengerId: $0.passengerID?.lowercased, actor: $0.actor, fromState: $0.fromState, toState: $0.toState,
+                      version: $0.version, at: $0.at, detail: $0.detail)
+        }
+    }
+}
+
+struct HealthResponse: Encodable {
+    let status: String
+}
+
+extension UUID {
+    /// The canonical lowercase form (RFC 9562) used in every answer.
+    var lowercased: String { uuidString.lowercased() }
+}

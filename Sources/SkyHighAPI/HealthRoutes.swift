@@ -1,0 +1,31 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SkyHighCore
+import SkyHighSpecification
+
+extension RouteTable {
+    mutating func addOperationalRoutes(_ env: APIEnvironment) {
+        add(.get, "/health/live") { _, _ in
+            try JSONBody.response(HealthResponse(status: "ok"))
+        }
+
+        add(.get, "/health/ready") { _, _ in
+            do {
+                try await env.store.ping()
+            } catch {
+                throw StoreUnavailableError("\(error)")
+            }
+            return try JSONBody.response(HealthResponse(status: "ready"))
+        }
+
+        add(.get, "/openapi.yaml") { _, _ in
+            guard let document = OpenAPIDocument.bytes else {
+                throw Problem.notFound("specification-missing", "this build carries no API-SPECIFICATION.yml")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/yaml"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: document)))
+        }
+    }
+}

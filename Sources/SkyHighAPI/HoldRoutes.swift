@@ -1,0 +1,65 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SkyHighCore
+
+extension RouteTable {
+    mutating func addHoldRoutes(_ env: APIEnvironment) {
+        add(.post, "/flights/{flightId}/seats/{seatId}/hold") { request, context in
+            let reference = try context.requireBooking()
+            let flightID = try context.flightID()
+            let seatID = try context.seatID(on: flightID)
+            let body = try await JSONBody.decode(HoldRequest.self, from: request)
+            try await Self.authorize(body.passengerId, of: reference, on: flightID, env)
+            let hold = try await env.store.placeHold(flightID: flightID, seatID: seatID, passengerID: body.passengerId,
+                                                     at: env.clock.now(), duration: env.holdDuration)
+            env.holdPlaced(hold)
+            return try JSONBody.response(HoldResponse(hold, at: hold.createdAt), status: .created,
+                                         headers: [.location: "/holds/\(hold.id.lowercased)"])
+        }
+
+        add(.get, "/holds/{holdId}") { _, context in
+            let hold = try await Self.ownHold(context, env)
+            return try JSONBody.response(HoldResponse(hold, at: env.clock.now()))
+        }
+
+        add(.post, "/holds/{holdId}/confirm") { _, context in
+            let hold = try await Self.ownHold(context, env)
+            let now = env.clock.now()
+            let confirmed = try await env.store.confirmHold(hold.id, by: hold.passengerID, at: now)
+            return try JSONBody.response(HoldResponse(confirmed, at: now))
+        }
+
+        add(.post, "/holds/{holdId}/cancel") { _, context in
+            let hold = try await Self.ownHold(context, env)
+            let now = env.clock.now()
+            let cancelled = try await env.store.cancelHold(hold.id, by: hold.passengerID, at: now)
+            return try JSONBody.response(HoldResponse(cancelled, at: now))
+        }
+    }
+
+    /// The passenger must be on the signed-in booking (403) and the booking on the flight (403).
+    static func authorize(_ passengerID: PassengerID, of reference: BookingReference, on flightID: FlightID,
+                          _ env: APIEnvironment) async throws {
+        guard let booking = try await env.store.booking(reference) else { throw DomainError.notSignedIn }
+        guard booking.passengers.contains(where: { $0.id == passengerID }) else {
+            throw try await env.store.booking(of: passengerID) == nil
+                ? DomainError.passengerNotFound(passengerID) : DomainError.notYourBooking
+        }
+        guard booking.flightID == flightID else {
+            throw try await env.store.flight(flightID) == nil
+                ? DomainError.flightNotFound(flightID) : DomainError.notOnThisFlight(flightID)
+        }
+    }
+
+    /// The hold named in the path, if it belongs to a passenger of the signed-in booking.
+    static func ownHold(_ context: AppRequestContext, _ env: APIEnvironment) async throws -> Hold {
+        let reference = try context.requireBooking()
+        let holdID = try context.holdID()
+        guard let hold = try await env.store.hold(holdID) else { throw DomainError.holdNotFound(holdID) }
+        guard let booking = try await env.store.booking(reference),
+              booking.passengers.contains(where: { $0.id == hold.passengerID })
+        else { throw DomainError.notYourBooking }
+        return hold
+    }
+}

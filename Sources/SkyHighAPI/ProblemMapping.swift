@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SkyHighCore
+
+/// The one place where failures become HTTP answers.
+enum ProblemMapping {
+    static func problem(for error: any Error, logger: Logger) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let domain as DomainError:
+            return problem(for: domain)
+        case let unavailable as StoreUnavailableError:
+            logger.warning("store unavailable", metadata: ["reason": "\(unavailable.reason)"])
+            return Problem("store-unavailable", .serviceUnavailable, "Service unavailable",
+                           "the store is unavailable; retry shortly", headers: [.retryAfter: "1"])
+        case is NIOTooManyBytesError:
+            return .bodyTooLarge
+        case let http as HTTPError where http.status == .contentTooLarge:
+            return .bodyTooLarge
+        case let http as HTTPError where http.status.code < 500:
+            return Problem("http-\(http.status.code)", http.status, http.status.reasonPhrase,
+                           http.body ?? http.status.reasonPhrase)
+        default:
+            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return Problem("internal", .internalServerError, "Internal error", "an unexpected error occurred")
+        }
+    }
+
+    static func problem(for error: DomainError) -> Problem {
+        switch error {
+        case .flightNotFound(let id): .notFound("flight-not-found", "no flight \(id)")
+        case .seatNotFound(let flight, let seat): .notFound("seat-not-found", "flight \(flight) has no seat \(seat)")
+        case .holdNotFound(let id): .notFound("hold-not-found", "no hold \(id.lowercased)")
+        case .passengerNotFound(let id): .notFound("passenger-not-found", "no passenger \(id.lowercased)")
+        case .signInFailed: .unauthorized("sign-in-failed", "booking reference and last name do not match a booking")
+        case .notSignedIn: .unauthorized("not-signed-in", "sign in with POST /sessions and send Authorization: Bearer <token>")
+        case .notYourBooking: .forbidden("not-your-booking", "that passenger or hold does not belong to your booking")
+        case .notOnThisFlight(let id): .forbidden("not-on-this-flight", "your booking is not on flight \(id)")
+        case .seatUnavailable(let seat): .conflict("seat-unavailable", "seat \(seat) is not available")
+        case .alreadyHoldingSeat(let seat): .conflict("already-holding-seat", "you already hold seat \(seat)")
+        case .holdNotHeld(let state): .conflict("hold-not-held", "the hold is \(state.rawValue), not HELD")
+        case .holdNotActive(let state): .conflict("hold-not-active", "the hold is already \(state.rawValue)")
+        case .holdExpired(let id):
+            Problem("hold-expired", .gone, "Hold expired", "hold \(id.lowercased) has expired")
+        case .flightDeparted(let id): .conflict("flight-departed", "flight \(id) has departed")
+        case .flightExists(let id): .conflict("flight-exists", "flight \(id) already exists")
+        case .bookingExists(let reference): .conflict("booking-exists", "booking \(reference) already exists")
+        case .concurrentChange: .conflict("concurrent-change", "another request changed this at the same moment; retry")
+        case .invalid(let field, let reason): .invalid(field, reason)
+        }
+    }
+}
+
+/// Turns every thrown error into a problem+json answer, and the router's "no such route" into
+/// 404 or, when the path exists with other methods, 405 with `Allow`.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let routes: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = routes.methods(forPath: request.uri.path)
+            guard !allowed.isEmpty else {
+                return Problem.notFound("route-not-found", "no route \(request.method) \(request.uri.path)").response
+            }
+            return Problem("method-not-allowed", .methodNotAllowed, "Method not allowed",
+                           "\(request.method) is not supported on \(request.uri.path)",
+                           headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")]).response
+        } catch {
+            return ProblemMapping.problem(for: error, logger: context.logger).response
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import HTTPTypes
+import Hummingbird
+import SkyHighCore
+
+/// Every route of the API, in one table.
+public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
+    var table = RouteTable()
+    table.addSessionRoutes(env)
+    table.addAdminRoutes(env)
+    table.addFlightRoutes(env)
+    table.addHoldRoutes(env)
+    table.addOperationalRoutes(env)
+    return table
+}
+
+/// The router with its middleware: problem mapping outermost, then authentication, then
+/// idempotency, then the routes.
+public func buildRouter(_ env: APIEnvironment) -> Router<AppRequestContext> {
+    let table = makeRouteTable(env)
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ProblemMiddleware(routes: table))
+    router.add(middleware: AuthMiddleware(environment: env))
+    router.add(middleware: IdempotencyMiddleware(environment: env))
+    table.register(on: router)
+    return router
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import SkyHighAPI
+
+/// Every setting of the service, read once from `SKYHIGH_*` variables (or the matching
+/// command-line options, which win) and checked before anything starts.
+public struct Configuration: Sendable {
+    public enum Database: Sendable, Equatable {
+        /// The embedded default; `nil` path means a private in-memory database.
+        case sqlite(path: String?)
+        case postgres(url: String)
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var database = Database.sqlite(path: "skyhigh.sqlite")
+    public var holdSeconds = 120
+    public var adminToken: String
+    public var webhookSecret: String
+    /// Names of secrets that were generated because none was set (the embedded default prints them).
+    public var generatedSecrets: [String] = []
+    public var logLevel = Logger.Level.info
+    /// Largest number of PostgreSQL connections one process opens.
+    public var databasePoolSize = 20
+
+    /// Settings for tests and tools: embedded store, fixed secrets.
+    public init(adminToken: String = "admin-test-token", webhookSecret: String = "webhook-test-secret") {
+        self.adminToken = adminToken
+        self.webhookSecret = webhookSecret
+    }
+
+    /// Reads `environment`, with `overrides` (from command-line options, same names) taking
+    /// precedence. Throws naming every bad or missing setting at once.
+    public static func load(environment: [String: String],
+                            overrides: [String: String] = [:]) throws -> Configuration {
+        var reader = SettingsReader(values: environment.merging(overrides) { _, override in override })
+        var config = Configuration(adminToken: "", webhookSecret: "")
+        config.host = reader.string("SKYHIGH_HOST") ?? config.host
+        config.port = reader.int("SKYHIGH_PORT", in: 0...65535) ?? config.port
+        config.database = reader.database("SKYHIGH_DATABASE_URL") ?? config.database
+        config.holdSeconds = reader.int("SKYHIGH_HOLD_SECONDS", in: 1...86_400) ?? config.holdSeconds
+        config.databasePoolSize = reader.int("SKYHIGH_DATABASE_POOL_SIZE", in: 1...500) ?? config.databasePoolSize
+        config.logLevel = reader.logLevel("SKYHIGH_LOG_LEVEL") ?? config.logLevel
+        for (name, keyPath) in [("SKYHIGH_ADMIN_TOKEN", \Configuration.adminToken),
+                                ("SKYHIGH_WEBHOOK_SECRET", \Configuration.webhookSecret)] {
+            if let value = reader.string(name) {
+                if value.count < 16 { reader.problems.append("\(name) must be at least 16 characters") }
+                config[keyPath: keyPath] = value
+            } else if case .postgres = config.database {
+                reader.problems.append("\(name) is required with PostgreSQL (several instances must share it)")
+            } else {
+                config[keyPath: keyPath] = Tokens.make()
+                config.generatedSecrets.append(name)
+            }
+        }
+        guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
+        return config
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let problems: [String]
+    public var description: String {
+        "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Parses settings, collecting every problem instead of stopping at the first.
+struct SettingsReader {
+    let values: [String: String]
+    var problems: [String] = []
+
+    func string(_ name: String) -> String? {
+        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    mutating func int(_ name: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = string(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            problems.append("\(name)=\(text) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func database(_ name: String) -> Configuration.Database? {
+        guard let text = string(name) else { return nil }
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") { return .postgres(url: text) }
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            if path.isEmpty || path == ":memory:" { return .sqlite(path: nil) }
+            return .sqlite(path: path)
+        }
+        problems.append("\(name) must start with postgres:// or sqlite: (got \(text.prefix(20))...)")
+        return nil
+    }
+
+    mutating func logLevel(_ name: String) -> Logger.Level? {
+        guard let text = string(name) else { return nil }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            problems.append("\(name) must be one of trace, debug, info, notice, warning, error, critical")
+            return nil
+        }
+        return level
+    }
+}

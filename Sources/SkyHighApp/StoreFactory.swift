@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import SkyHighCore
+import SkyHighPostgres
+import SkyHighSQLite
+import SkyHighStore
+
+/// The configured store, plus what must run beside it and how to bring its schema up to date.
+public struct OpenedStore: Sendable {
+    public let store: SQLStore
+    /// Services the store needs running: the PostgreSQL pool, or what closes SQLite at shutdown.
+    public let services: [any Service]
+    /// Applies pending migrations; needs `services` running. Returns the versions applied.
+    public let migrate: @Sendable () async throws -> [Int]
+    public let kind: String
+}
+
+public enum StoreFactory {
+    public static func open(_ database: Configuration.Database, poolSize: Int, clock: any WallClock,
+                            logger: Logger) async throws -> OpenedStore {
+        switch database {
+        case .sqlite(let path):
+            let sqlite = try await EmbeddedDatabase.open(path: path)
+            return OpenedStore(store: SQLStore(database: sqlite), services: [ClosesOnShutdown { try await sqlite.close() }],
+                               migrate: { try await EmbeddedStore.migrate(sqlite, now: clock.now()) },
+                               kind: "sqlite:\(path ?? ":memory:")")
+        case .postgres(let url):
+            let client = try PostgresStore.client(url: url, maximumConnections: poolSize, logger: logger)
+            let postgres = PostgresBackend(client: client, logger: logger)
+            return OpenedStore(store: SQLStore(database: postgres), services: [client],
+                               migrate: { try await PostgresStore.migrate(postgres, now: clock.now()) },
+                               kind: "postgres")
+        }
+    }
+}
+
+/// Waits for graceful shutdown, then releases a resource. Listed before the services that use
+/// the resource, so the service group stops it after them.
+struct ClosesOnShutdown: Service {
+    let close: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+}

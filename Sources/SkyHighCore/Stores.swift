@@ -1,0 +1,94 @@
+import Foundation
+
+/// Flights, their seats and their seat maps.
+public protocol FlightStore: Sendable {
+    /// Creates a flight with its seats; `DomainError.flightExists` if the id is taken.
+    func createFlight(_ flight: Flight, seats: [Seat], at now: Date) async throws -> Flight
+    func flight(_ id: FlightID) async throws -> Flight?
+    /// The seat map as of `now`: holds past their expiry count as gone, swept or not.
+    func seatMap(_ id: FlightID, at now: Date) async throws -> SeatMap?
+    /// The flight's history, oldest first.
+    func events(of id: FlightID) async throws -> [FlightEvent]
+}
+
+/// Bookings made elsewhere and imported by admins.
+public protocol BookingStore: Sendable {
+    /// `DomainError.bookingExists` if the reference is taken; `.flightNotFound` if the flight is unknown.
+    func createBooking(_ booking: Booking, at now: Date) async throws
+    func booking(_ reference: BookingReference) async throws -> Booking?
+    /// The booking a passenger belongs to.
+    func booking(of passengerID: PassengerID) async throws -> Booking?
+}
+
+/// Sign-in sessions: only a hash of each token is stored.
+public protocol SessionStore: Sendable {
+    func createSession(tokenHash: String, booking: BookingReference, createdAt: Date, expiresAt: Date) async throws
+    /// The booking of a session that has not expired at `now`.
+    func sessionBooking(tokenHash: String, at now: Date) async throws -> BookingReference?
+}
+
+/// Seat holds: every change is one transaction that also appends to the flight's history.
+public protocol HoldStore: Sendable {
+    /// Holds `seatID` for the passenger (see ``HoldRules/place``). `DomainError.seatUnavailable`
+    /// when another live hold has the seat, decided by the store's uniqueness rule.
+    func placeHold(flightID: FlightID, seatID: SeatID, passengerID: PassengerID,
+                   at now: Date, duration: TimeInterval) async throws -> Hold
+    func hold(_ id: HoldID) async throws -> Hold?
+    func confirmHold(_ id: HoldID, by passengerID: PassengerID, at now: Date) async throws -> Hold
+    func cancelHold(_ id: HoldID, by passengerID: PassengerID, at now: Date) async throws -> Hold
+    /// Marks up to `limit` HELD holds whose time is up as EXPIRED, recording each; returns them.
+    func expireHolds(at now: Date, limit: Int) async throws -> [Hold]
+    /// When the earliest HELD hold expires, if any.
+    func nextHoldExpiry() async throws -> Date?
+}
+
+/// The answer stored for an `Idempotency-Key`, replayed for a repeat.
+public struct StoredResponse: Sendable, Equatable {
+    public let status: Int
+    public let contentType: String
+    public let body: Data
+    public let location: String?
+
+    public init(status: Int, contentType: String, body: Data, location: String? = nil) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.location = location
+    }
+}
+
+/// An idempotency key as the store sees it: scoped to the client and the route.
+public struct IdempotencyScope: Sendable, Hashable {
+    public let client: String
+    public let route: String
+    public let key: String
+
+    public init(client: String, route: String, key: String) {
+        self.client = client
+        self.route = route
+        self.key = key
+    }
+}
+
+public enum IdempotencyClaim: Sendable, Equatable {
+    /// First use of the key: the caller runs the request and then completes or abandons the claim.
+    case claimed
+    /// The key was used before with the same request: here is the first answer.
+    case replay(StoredResponse)
+    /// The key was used before with a different request.
+    case mismatch
+    /// The first request with this key has not finished yet.
+    case inProgress
+}
+
+public protocol IdempotencyStore: Sendable {
+    func claim(_ scope: IdempotencyScope, requestHash: String, at now: Date) async throws -> IdempotencyClaim
+    func complete(_ scope: IdempotencyScope, response: StoredResponse) async throws
+    func abandon(_ scope: IdempotencyScope) async throws
+}
+
+/// Everything the service keeps, in one store.
+public protocol SkyHighStore: FlightStore, BookingStore, SessionStore, HoldStore, IdempotencyStore {
+    /// Cheap round trip used by readiness checks.
+    func ping() async throws
+}

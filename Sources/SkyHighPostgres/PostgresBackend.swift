@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import SkyHighCore
+import SkyHighStore
+
+/// PostgreSQL, the production store: a connection pool, transactions at READ COMMITTED with
+/// row locks where a transaction reads what it will change.
+public final class PostgresBackend: SQLDatabase {
+    public let dialect = SQLDialect(lockForUpdate: " FOR UPDATE", claimUnlocked: " FOR UPDATE SKIP LOCKED")
+    /// The pool; it must be running (see ``PostgresClient/run()``) before queries are made.
+    public let client: PostgresClient
+    private let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger = Logger(label: "skyhigh.postgres")) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await Self.translatingErrors {
+            try await client.withConnection { connection in
+                let executor = Executor(connection: connection, logger: logger)
+                try await executor.run("BEGIN", [])
+                do {
+                    let result = try await body(executor)
+                    try await executor.run("COMMIT", [])
+                    return result
+                } catch {
+                    _ = try? await executor.run("ROLLBACK", [])
+                    throw error
+                }
+            }
+        }
+    }
+
+    @discardableResult
+    public func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await Self.translatingErrors {
+            try await client.withConnection { connection in
+                try await Executor(connection: connection, logger: logger).run(sql, binds)
+            }
+        }
+    }
+
+    /// Connection-level failures become ``StoreUnavailableError`` (503), whatever step raised them.
+    static func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError where error.serverInfo == nil {
+            throw StoreUnavailableError("\(error.code)")
+        }
+    }
+
+    struct Executor: SQLExecutor {
+        let connection: PostgresConnection
+        let logger: Logger
+
+        @discardableResult
+        func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+            var bindings = PostgresBindings(capacity: binds.count)
+            for bind in binds {
+                switch bind {
+                case .int(let int): bindings.append(int)
+                case .text(let text): bindings.append(text)
+                case .date(let date): bindings.append(date)
+                case .null: bindings.appendNull()
+                }
+            }
+            do {
+                var rows: [SQLRow] = []
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
+                    rows.append(try Self.row(row))
+                }
+                return rows
+            } catch let error as PSQLError {
+                switch error.serverInfo?[.sqlState] {
+                case "23505":
+                    throw SQLDriverError.uniqueViolation(constraint: error.serverInfo?[.constraintName] ?? "")
+                case "40001", "40P01", "57P01", "57P02", "57P03", "53300":
+                    throw StoreUnavailableError(error.serverInfo?[.message] ?? "\(error.code)")
+                default:
+                    throw error
+                }
+            }
+        }
+
+        static func row(_ row: PostgresRow) throws -> SQLRow {
+            var values: [String: SQLValue] = [:]
+            for cell in row {
+                guard cell.bytes != nil else {
+                    values[cell.columnName] = .null
+                    continue
+                }
+                switch cell.dataType {
+                case .int2, .int4, .int8:
+                    values[cell.columnName] = .int(try cell.decode(Int64.self))
+                case .timestamptz, .timestamp:
+                    values[cell.columnName] = .date(try cell.decode(Date.self))
+                case .bool:
+                    values[cell.columnName] = .int(try cell.decode(Bool.self) ? 1 : 0)
+                default:
+                    values[cell.columnName] = .text(try cell.decode(String.self))
+                }
+            }
+            return SQLRow(values)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import SkyHighCore
+
+/// A value bound to, or read from, a SQL statement. Each driver maps these to its own types
+/// (a date is `TIMESTAMPTZ` on PostgreSQL and integer milliseconds on SQLite).
+public enum SQLValue: Sendable, Equatable {
+    case int(Int64)
+    case text(String)
+    case date(Date)
+    case null
+
+    public static func optional(_ text: String?) -> SQLValue { text.map { .text($0) } ?? .null }
+}
+
+/// One result row, by column name.
+public struct SQLRow: Sendable {
+    public let values: [String: SQLValue]
+
+    public init(_ values: [String: SQLValue]) { self.values = values }
+
+    public func int(_ column: String) throws -> Int64 {
+        guard case .int(let value)? = values[column] else { throw SQLRowError(column: column, expected: "integer") }
+        return value
+    }
+
+    public func optionalInt(_ column: String) throws -> Int64? {
+        if case .null? = values[column] { return nil }
+        return try int(column)
+    }
+
+    public func string(_ column: String) throws -> String {
+        guard case .text(let value)? = values[column] else { throw SQLRowError(column: column, expected: "text") }
+        return value
+    }
+
+    public func optionalString(_ column: String) throws -> String? {
+        if case .null? = values[column] { return nil }
+        return try string(column)
+    }
+
+    public func date(_ column: String) throws -> Date {
+        switch values[column] {
+        case .date(let date)?: return date
+        case .int(let ms)?: return Date(millisecondsSince1970: ms)
+        default: throw SQLRowError(column: column, expected: "timestamp")
+        }
+    }
+
+    public func optionalDate(_ column: String) throws -> Date? {
+        if case .null? = values[column] { return nil }
+        if values[column] == nil { return nil }
+        return try date(column)
+    }
+}
+
+/// A column that does not hold what the schema promises: a defect, not bad input.
+public struct SQLRowError: Error, CustomStringConvertible {
+    public let column: String
+    public let expected: String
+    public var description: String { "column \(column) is not \(expected)" }
+}
+
+/// Failures a driver reports in a form the store logic can act on.
+public enum SQLDriverError: Error, Equatable {
+    /// A unique constraint or index refused the write; carries its name where the driver knows it.
+    case uniqueViolation(constraint: String)
+}
+
+/// Runs statements. Statements use `$1`, `$2`, ... placeholders on every driver.
+public protocol SQLExecutor: Sendable {
+    @discardableResult
+    func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+}
+
+/// What differs between SQL dialects in the statements the store writes.
+public struct SQLDialect: Sendable {
+    /// Appended to a `SELECT` that reads rows the transaction will change (`FOR UPDATE`).
+    public let lockForUpdate: String
+    /// Appended to a `SELECT` that claims rows other workers may be claiming (`FOR UPDATE SKIP LOCKED`).
+    public let claimUnlocked: String
+
+    public init(lockForUpdate: String, claimUnlocked: String) {
+        self.lockForUpdate = lockForUpdate
+        self.claimUnlocked = claimUnlocked
+    }
+}
+
+/// A database the store can use: single statements, and transactions that commit when the body
+/// returns and roll back when it throws.
+public protocol SQLDatabase: Sendable {
+    var dialect: SQLDialect { get }
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    @discardableResult
+    func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+}

@@ -1,0 +1,86 @@
+import Foundation
+import SkyHighCore
+
+extension SQLStore {
+    static let flightColumns = "flight_id, flight_number, origin, destination, departure_time, aircraft_type"
+
+    public func createFlight(_ flight: Flight, seats: [Seat], at now: Date) async throws -> Flight {
+        try await database.transaction { sql in
+            do {
+                try await sql.run("""
+                    INSERT INTO flights (\(Self.flightColumns), version, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, 0, $7)
+                    """, [.text(flight.id.rawValue), .text(flight.flightNumber), .text(flight.origin),
+                          .text(flight.destination), .date(flight.departureTime), .text(flight.aircraftType),
+                          .date(now)])
+            } catch SQLDriverError.uniqueViolation {
+                throw DomainError.flightExists(flight.id)
+            }
+            // Inserted in chunks to stay well inside every driver's bind-parameter limit.
+            for (chunkIndex, chunk) in stride(from: 0, to: seats.count, by: 200).enumerated() {
+                let slice = seats[chunk..<min(chunk + 200, seats.count)]
+                var binds: [SQLValue] = []
+                for (offset, seat) in slice.enumerated() {
+                    binds += [.text(flight.id.rawValue), .text(seat.id.description), .int(Int64(chunkIndex * 200 + offset)),
+                              .text(seat.cabin.rawValue),
+                              .text(seat.characteristics.map(\.rawValue).joined(separator: ","))]
+                }
+                try await sql.run("""
+                    INSERT INTO seats (flight_id, seat_id, position, cabin, characteristics)
+                    VALUES \(placeholders(rows: slice.count, columns: 5))
+                    """, binds)
+            }
+            return flight
+        }
+    }
+
+    public func flight(_ id: FlightID) async throws -> Flight? {
+        try await database.run("SELECT \(Self.flightColumns) FROM flights WHERE flight_id = $1",
+                               [.text(id.rawValue)]).first?.flight()
+    }
+
+    public func seatMap(_ id: FlightID, at now: Date) async throws -> SeatMap? {
+        // One statement, so the version and the seat states come from one snapshot.
+        let rows = try await database.run("""
+            SELECT f.version, s.seat_id, s.cabin, s.characteristics, h.state
+            FROM flights f
+            JOIN seats s ON s.flight_id = f.flight_id
+            LEFT JOIN holds h ON h.flight_id = s.flight_id AND h.seat_id = s.seat_id
+                AND (h.state = 'CONFIRMED' OR (h.state = 'HELD' AND h.expires_at > $2))
+            WHERE f.flight_id = $1
+            ORDER BY s.position
+            """, [.text(id.rawValue), .date(now)])
+        guard let first = rows.first else { return nil }
+        var seats: [Seat] = []
+        var live: [SeatID: SeatState] = [:]
+        seats.reserveCapacity(rows.count)
+        for row in rows {
+            let seatID = try row.seatID("seat_id")
+            guard let cabin = Cabin(rawValue: try row.string("cabin")) else {
+                throw SQLRowError(column: "cabin", expected: "a cabin")
+            }
+            let characteristics = try row.string("characteristics").split(separator: ",")
+                .compactMap { SeatCharacteristic(rawValue: String($0)) }
+            seats.append(Seat(id: seatID, cabin: cabin, characteristics: characteristics))
+            if let state = try row.optionalString("state").flatMap(HoldState.init(rawValue:)) {
+                live[seatID] = state.seatState
+            }
+        }
+        return SeatMap(flightID: id, version: try first.int("version"), seats: seats, live: live)
+    }
+
+    public func events(of id: FlightID) async throws -> [FlightEvent] {
+        try await database.run("""
+            SELECT sequence, flight_id, kind, seat_id, hold_id, passenger_id, actor, from_state, to_state,
+                   version, at, detail
+            FROM flight_events WHERE flight_id = $1 ORDER BY sequence
+            """, [.text(id.rawValue)]).map { row in
+            FlightEvent(sequence: try row.int("sequence"), flightID: try row.flightID("flight_id"),
+                        kind: try row.string("kind"), seatID: try row.optionalString("seat_id").flatMap(SeatID.init),
+                        holdID: try row.optionalUUID("hold_id"), passengerID: try row.optionalUUID("passenger_id"),
+                        actor: EventActor(try row.string("actor")), fromState: try row.optionalString("from_state"),
+                        toState: try row.optionalString("to_state"), version: try row.optionalInt("version"),
+                        at: try row.date("at"), detail: try row.optionalString("detail"))
+        }
+    }
+}

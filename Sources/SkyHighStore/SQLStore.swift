@@ -1,0 +1,75 @@
+import Foundation
+import SkyHighCore
+
+/// The whole ``SkyHighStore`` written once over ``SQLDatabase``: the SQLite and PostgreSQL
+/// targets supply a driver, a dialect and their migrations, and share every statement here.
+///
+/// Conflicts are settled by the schema, never by a read before a write: partial unique indexes
+/// allow one live hold per seat and one HELD and one CONFIRMED hold per passenger and flight,
+/// and state changes are conditional updates (`WHERE state = expected`).
+public struct SQLStore: SkyHighStore {
+    public let database: any SQLDatabase
+    let ids: IDGenerator
+
+    public init(database: any SQLDatabase, ids: IDGenerator = .random) {
+        self.database = database
+        self.ids = ids
+    }
+
+    public func ping() async throws {
+        try await database.run("SELECT 1 AS one", [])
+    }
+}
+
+extension SQLValue {
+    static func id(_ uuid: UUID) -> SQLValue { .text(uuid.uuidString.lowercased()) }
+}
+
+extension SQLRow {
+    func uuid(_ column: String) throws -> UUID {
+        guard let uuid = UUID(uuidString: try string(column)) else {
+            throw SQLRowError(column: column, expected: "a UUID")
+        }
+        return uuid
+    }
+
+    func optionalUUID(_ column: String) throws -> UUID? {
+        try optionalString(column).flatMap(UUID.init(uuidString:))
+    }
+
+    func seatID(_ column: String) throws -> SeatID {
+        guard let seat = SeatID(try string(column)) else { throw SQLRowError(column: column, expected: "a seat id") }
+        return seat
+    }
+
+    func flightID(_ column: String) throws -> FlightID {
+        guard let id = FlightID(try string(column)) else { throw SQLRowError(column: column, expected: "a flight id") }
+        return id
+    }
+
+    func hold() throws -> Hold {
+        guard let state = HoldState(rawValue: try string("state")) else {
+            throw SQLRowError(column: "state", expected: "a hold state")
+        }
+        return Hold(id: try uuid("hold_id"), flightID: try flightID("flight_id"), seatID: try seatID("seat_id"),
+                    passengerID: try uuid("passenger_id"), state: state, createdAt: try date("created_at"),
+                    expiresAt: try date("expires_at"), updatedAt: try date("updated_at"))
+    }
+
+    func flight() throws -> Flight {
+        Flight(id: try flightID("flight_id"), flightNumber: try string("flight_number"),
+               origin: try string("origin"), destination: try string("destination"),
+               departureTime: try date("departure_time"), aircraftType: try string("aircraft_type"))
+    }
+}
+
+extension Array where Element == SQLRow {
+    func holds() throws -> [Hold] { try map { try $0.hold() } }
+}
+
+/// Builds `($1, $2, $3), ($4, $5, $6)` for a multi-row insert.
+func placeholders(rows: Int, columns: Int) -> String {
+    (0..<rows).map { row in
+        "(" + (1...columns).map { "$\(row * columns + $0)" }.joined(separator: ", ") + ")"
+    }.joined(separator: ", ")
+}

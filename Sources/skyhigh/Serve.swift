@@ -1,0 +1,23 @@
+import ArgumentParser
+import Hummingbird
+import SkyHighApp
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the API and the background workers (migrates the store first).")
+
+    @OptionGroup var settings: SettingsOptions
+
+    func run() async throws {
+        let config = try settings.load()
+        let app = try await buildApplication(config)
+        print("SkyHigh Core listening on http://\(config.host):\(config.port)")
+        if config.generatedSecrets.contains("SKYHIGH_ADMIN_TOKEN") {
+            print("Generated admin token (set SKYHIGH_ADMIN_TOKEN to choose one): \(config.adminToken)")
+        }
+        if config.generatedSecrets.contains("SKYHIGH_WEBHOOK_SECRET") {
+            print("Generated webhook secret (set SKYHIGH_WEBHOOK_SECRET to choose one): \(config.webhookSecret)")
+        }
+        try await app.runService()
+    }
+}

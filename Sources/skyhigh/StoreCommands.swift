@@ -1,0 +1,35 @@
+import ArgumentParser
+import Logging
+import SkyHighApp
+import SkyHighCore
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bring the store's schema up to date.")
+
+    @OptionGroup var settings: SettingsOptions
+
+    func run() async throws {
+        let config = try settings.load()
+        let applied = try await StoreRunner.withStore(config) { opened in try await opened.migrate() }
+        print(applied.isEmpty ? "Store is up to date." : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
+    }
+}
+
+struct DemoData: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo-data", abstract: "Load a few flights and bookings to try the service with.")
+
+    @OptionGroup var settings: SettingsOptions
+
+    func run() async throws {
+        let config = try settings.load()
+        let signIns = try await StoreRunner.withStore(config) { opened in
+            _ = try await opened.migrate()
+            return try await SkyHighApp.DemoData.seed(into: opened.store, clock: SystemClock())
+        }
+        print("Demo flights SH101 (A320), SH202 (B738), SH303 (B77W) are loaded. Sign in with:")
+        for signIn in signIns {
+            print("  bookingReference \(signIn.bookingReference)  lastName \(signIn.lastName)  (flight \(signIn.flightID))")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SkyHighAPI
+import SkyHighCore
+import SkyHighStore
+import SkyHighTestSupport
+import Testing
+
+/// An in-process API on a fresh store, with a clock the test moves.
+struct APIHarness: Sendable {
+    static let adminToken = "admin-token-for-tests"
+    let client: any TestClientProtocol
+    let store: SQLStore
+    let clock: ManualClock
+
+    /// Runs `body` against the router in-process (`.router`) or over a real socket (`.live`).
+    static func run(_ kind: StoreKind, mode: TestingSetup = .router, holdSeconds: TimeInterval = 120,
+                    _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
+        try await withStore(kind) { store in
+            let clock = ManualClock(Date().truncatedToMilliseconds)
+            let env = APIEnvironment(store: store, clock: clock, holdDuration: holdSeconds, adminToken: adminToken)
+            let app = Application(router: buildRouter(env),
+                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await app.test(mode) { client in
+                try await body(APIHarness(client: client, store: store, clock: clock))
+            }
+        }
+    }
+
+    // MARK: Requests
+
+    @discardableResult
+    func request(_ method: HTTPRequest.Method, _ path: String, json: Any? = nil, raw: String? = nil,
+                 token: String? = nil, headers: HTTPFields = [:]) async throws -> Reply {
+        var fields = headers
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json {
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+            fields[.contentType] = "application/json"
+        } else if let raw {
+            body = ByteBuffer(string: raw)
+        }
+        let response = try await client.executeRequest(uri: path, method: method, headers: fields, body: body)
+        return Reply(status: response.status, headers: response.headers, body: Data(buffer: response.body))
+    }
+
+    // MARK: Set-up through the API itself
+
+    struct SignedIn {
+        let token: String
+        let passengers: [String]
+    }
+
+    func createFlight(_ id: String = "SH100", type: String = "A320", departsIn: TimeInterval = 3 * 86_400) async throws {
+        let reply = try await request(.post, "/admin/flights", json: [
+            "flightId": id, "flightNumber": "SH100", "origin": "LHR", "destination": "JFK",
+            "departureTime": Date.ISO8601FormatStyle().format(clock.now() + departsIn), "aircraftType": type,
+        ], token: Self.adminToken)
+        #expect(reply.status == .created, "\(reply.text)")
+    }
+
+    func createBooking(_ reference: String, flight: String = "SH100", lastNames: [String]) async throws {
+        let reply = try await request(.post, "/admin/bookings", json: [
+            "bookingReference": reference, "flightId": flight,
+            "passengers": lastNames.map { ["firstName": "Test", "lastName": $0] },
+        ], token: Self.adminToken)
+        #expect(reply.status == .created, "\(reply.text)")
+    }
+
+    func signIn(_ reference: String, _ lastName: String) async throws -> SignedIn {
+        let reply = try await request(.post, "/sessions", json: ["bookingReference": reference, "lastName": lastName])
+        #expect(reply.status == .created, "\(reply.text)")
+        let object = try reply.object()
+        let passengers = (object["passengers"] as? [[String: Any]] ?? []).compactMap { $0["passengerId"] as? String }
+        return SignedIn(token: object["token"] as? String ?? "", passengers: passengers)
+    }
+
+    /// A flight SH100 with one signed-in booking of `passengers` passengers.
+    func bookedPassenger(_ reference: String = "ABC123", passengers: Int = 1, flight: String = "SH100") async throws -> SignedIn {
+        try await createBooking(reference, flight: flight, lastNames: (0..<passengers).map { "Name\($0)" })
+        return try await signIn(reference, "Name0")
+    }
+
+    func hold(_ seat: String, for passenger: String, token: String, flight: String = "SH100") async throws -> Reply {
+        try await request(.post, "/flights/\(flight)/seats/\(seat)/hold", json: ["passengerId": passenger], token: token)
+    }
+}
+
+struct Reply: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let body: Data
+
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    func object() throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any], "not a JSON object: \(text)")
+    }
+
+    func string(_ key: String) throws -> String? { try object()[key] as? String }
+
+    /// Asserts an RFC 9457 problem of the given status and type suffix.
+    func expectProblem(_ status: HTTPResponse.Status, _ kind: String? = nil,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(self.status == status, "\(text)", sourceLocation: sourceLocation)
+        #expect(headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
+        let object = try object()
+        #expect(object["status"] as? Int == status.code, sourceLocation: sourceLocation)
+        #expect((object["detail"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+        if let kind {
+            #expect(object["type"] as? String == "https://skyhigh.dev/problems/\(kind)", "\(text)",
+                    sourceLocation: sourceLocation)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SkyHighApp
+import SkyHighCore
+import SkyHighTestSupport
+import Testing
+
+@Suite struct ExpirySweeperTests {
+    @Test(arguments: StoreKind.available)
+    func sweepOnceExpiresWhatIsDueByTheInjectedClock(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let fixtures = Fixtures(store: store)
+            try await fixtures.flight()
+            let passengers = try await fixtures.passengers(3)
+            for (index, passenger) in passengers.enumerated() {
+                _ = try await store.placeHold(flightID: FlightID("SH100")!, seatID: SeatID("\(index + 1)A")!,
+                                              passengerID: passenger, at: fixtures.clock.now(), duration: 120)
+            }
+            let sweeper = ExpirySweeper(store: store, clock: fixtures.clock, logger: Logger(label: "test"), batchSize: 2)
+            #expect(try await sweeper.sweepOnce() == 0)
+            fixtures.clock.advance(by: 120)
+            #expect(try await sweeper.sweepOnce() == 3)
+            #expect(try await store.events(of: FlightID("SH100")!).filter { $0.kind == "HOLD_EXPIRED" }.count == 3)
+        }
+    }
+
+    /// The running service, on the real clock: a hold of one second is marked EXPIRED within
+    /// a second of its expiry, with the sweep woken by the hold rather than polling.
+    @Test(arguments: StoreKind.available)
+    func theServiceExpiresHoldsWithinASecondOfExpiry(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let clock = SystemClock()
+            let fixtures = Fixtures(store: store)
+            try await fixtures.flight(departsIn: 86_400 * 365 * 10)
+            let passenger = try await fixtures.passengers(1)[0]
+            let (expiries, expired) = AsyncStream.makeStream(of: Date.self)
+            let sweeper = ExpirySweeper(store: store, clock: clock, logger: Logger(label: "test"),
+                                        maximumIdle: .seconds(30)) { holds in
+                if !holds.isEmpty { expired.yield(Date()) }
+            }
+            let group = ServiceGroup(configuration: .init(services: [sweeper], logger: Logger(label: "test")))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let hold = try await store.placeHold(flightID: FlightID("SH100")!, seatID: SeatID("1A")!,
+                                                     passengerID: passenger, at: clock.now(), duration: 1)
+                sweeper.holdPlaced(hold)
+                let when = try #require(await first(of: expiries, within: .seconds(5)))
+                let lag = when.timeIntervalSince(hold.expiresAt)
+                #expect(lag >= 0 && lag < 1, "expired \(lag) s after expiresAt")
+                #expect(try await store.hold(hold.id)?.state == .expired)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+}
+
+/// The first element of `sequence`, or `nil` if none comes within `limit`.
+func first<Element: Sendable>(of sequence: AsyncStream<Element>, within limit: Duration) async -> Element? {
+    await withTaskGroup(of: Element?.self) { group in
+        group.addTask { await sequence.first { _ in true } }
+        group.addTask {
+            try? await ContinuousClock().sleep(until: .now + limit)
+            return nil
+        }
+        let result = await group.next() ?? nil
+        group.cancelAll()
+        return result
+    }
+}
