@@ -152,6 +152,7 @@ struct EventsResponse: Encodable {
         let seatId: SeatID?
         let holdId: String?
         let passengerId: String?
+        let waitlistId: String?
         let actor: EventActor
         let fromState: String?
         let toState: String?
@@ -167,7 +168,7 @@ struct EventsResponse: Encodable {
         flightId = flightID
         self.events = events.map {
             EventBody(sequence: $0.sequence, kind: $0.kind, seatId: $0.seatID, holdId: $0.holdID?.lowercased,
-                      passengerId: $0.passengerID?.lowercased, actor: $0.actor, fromState: $0.fromState, toState: $0.toState,
+                      passengerId: $0.passengerID?.lowercased, waitlistId: $0.waitlistID?.lowercased, actor: $0.actor, fromState: $0.fromState, toState: $0.toState,
                       version: $0.version, at: $0.at, detail: $0.detail)
         }
     }
@@ -180,4 +181,71 @@ struct HealthResponse: Encodable {
 extension UUID {
     /// The canonical lowercase form (RFC 9562) used in every answer.
     var lowercased: String { uuidString.lowercased() }
+}
+
+struct WaitlistRequest: Decodable {
+    let passengerId: PassengerID
+    let preferences: SeatPreferences?
+}
+
+struct WaitlistEntryResponse: Encodable {
+    let waitlistId: String
+    let flightId: FlightID
+    let passengerId: String
+    let state: WaitlistState
+    let position: Int?
+    let seatId: SeatID?
+    let holdId: String?
+    let preferences: SeatPreferences
+    let joinedAt: Date
+    let updatedAt: Date
+
+    init(_ entry: WaitlistEntry, position: Int?) {
+        waitlistId = entry.id.lowercased
+        flightId = entry.flightID
+        passengerId = entry.passengerID.lowercased
+        state = entry.state
+        self.position = position
+        seatId = entry.seatID
+        holdId = entry.holdID?.lowercased
+        preferences = entry.preferences
+        joinedAt = entry.joinedAt
+        updatedAt = entry.updatedAt
+    }
+}
+
+struct JobResponse: Encodable {
+    let jobId: String
+    let kind: String
+    let state: JobState
+    let attempts: Int
+    let maxAttempts: Int
+    let runAt: Date
+    let lastError: String?
+    let requestId: String?
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ job: Job) {
+        jobId = job.id.lowercased
+        kind = job.kind
+        state = job.state
+        attempts = job.attempts
+        maxAttempts = job.maxAttempts
+        runAt = job.runAt
+        lastError = job.lastError
+        requestId = job.requestID
+        createdAt = job.createdAt
+        updatedAt = job.updatedAt
+    }
+}
+
+struct JobsResponse: Encodable {
+    let counts: [String: Int]
+    let dead: [JobResponse]
+
+    init(_ overview: JobOverview) {
+        counts = Dictionary(uniqueKeysWithValues: overview.counts.map { ($0.key.rawValue.lowercased(), $0.value) })
+        dead = overview.dead.map(JobResponse.init)
+    }
 }

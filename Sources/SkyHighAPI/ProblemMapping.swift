@@ -50,6 +50,14 @@ enum ProblemMapping {
         case .flightExists(let id): .conflict("flight-exists", "flight \(id) already exists")
         case .bookingExists(let reference): .conflict("booking-exists", "booking \(reference) already exists")
         case .concurrentChange: .conflict("concurrent-change", "another request changed this at the same moment; retry")
+        case .waitlistEntryNotFound(let id): .notFound("waitlist-entry-not-found", "no waitlist entry \(id.lowercased)")
+        case .waitlistEntryNotWaiting(let state): .conflict("waitlist-entry-not-waiting", "the entry is \(state.rawValue), not WAITING")
+        case .alreadyWaiting(let id):
+            Problem("already-waiting", .conflict, "Conflict with the current state",
+                    "the passenger is already on this waitlist", extensions: ["waitlistId": id.lowercased])
+        case .waitlistClosed(let id): .conflict("waitlist-closed", "check-in and the waitlist for \(id) have closed")
+        case .jobNotFound(let id): .notFound("job-not-found", "no job \(id.lowercased)")
+        case .jobNotDead(let state): .conflict("job-not-dead", "only DEAD jobs can be retried; this one is \(state.rawValue)")
         case .invalid(let field, let reason): .invalid(field, reason)
         }
     }

@@ -9,6 +9,8 @@ public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
     table.addAdminRoutes(env)
     table.addFlightRoutes(env)
     table.addHoldRoutes(env)
+    table.addWaitlistRoutes(env)
+    table.addJobRoutes(env)
     table.addOperationalRoutes(env)
     return table
 }

@@ -5,32 +5,83 @@ import ServiceLifecycle
 import SkyHighAPI
 import SkyHighCore
 
-/// Builds the whole service from a configuration: store, HTTP application, background workers.
-/// `skyhigh serve` runs what this returns; tests call it too.
-public func buildApplication(_ config: Configuration, clock: any WallClock = SystemClock(),
-                             logger: Logger? = nil) async throws -> some ApplicationProtocol {
-    let logger = logger ?? {
-        var logger = Logger(label: "skyhigh")
-        logger.logLevel = config.logLevel
-        return logger
-    }()
-    let opened = try await StoreFactory.open(config.database, poolSize: config.databasePoolSize,
-                                             clock: clock, logger: logger)
-    let storeReady = StartGate.closed()
-    let sweeper = ExpirySweeper(store: opened.store, clock: clock, logger: logger, started: storeReady)
-    let environment = APIEnvironment(
-        store: opened.store, clock: clock, holdDuration: TimeInterval(config.holdSeconds),
-        adminToken: config.adminToken, holdPlaced: { sweeper.holdPlaced($0) })
-    var app = Application(
-        router: buildRouter(environment),
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "SkyHigh"),
-        services: opened.services + [sweeper],
-        logger: logger)
-    app.beforeServerStarts {
+/// The store and the background services every process runs: the expiry sweep and the job
+/// worker. `serve` adds the HTTP server; `worker` runs these alone.
+public struct BackgroundServices: Sendable {
+    public let opened: OpenedStore
+    public let sweeper: ExpirySweeper
+    public let worker: JobWorker
+    let storeReady: StartGate
+    let logger: Logger
+
+    public static func make(_ config: Configuration, clock: any WallClock, logger: Logger) async throws -> BackgroundServices {
+        let doorbell = WakeSignal()
+        let opened = try await StoreFactory.open(config, clock: clock, logger: logger, jobsEnqueued: { doorbell.signal() })
+        let storeReady = StartGate.closed()
+        let notifier: any NotificationSender = config.notificationURL.map {
+            WebhookNotificationSender(url: $0, secret: config.webhookSecret, clock: clock, logger: logger)
+        } ?? LoggingNotificationSender(logger: logger)
+        let worker = JobWorker(
+            store: opened.store, clock: clock, logger: logger,
+            handlers: JobHandlers.all(store: opened.store, clock: clock, notifier: notifier, logger: logger),
+            concurrency: config.workerConcurrency, started: storeReady, wake: doorbell)
+        let sweeper = ExpirySweeper(store: opened.store, clock: clock, logger: logger, started: storeReady)
+        return BackgroundServices(opened: opened, sweeper: sweeper, worker: worker, storeReady: storeReady, logger: logger)
+    }
+
+    /// The store's own services first, so that a graceful shutdown stops them last.
+    public var services: [any Service] { opened.services + [sweeper, worker] }
+
+    /// Brings the schema up to date, then lets the background services start.
+    public func prepareStore() async throws {
         let applied = try await opened.migrate()
         if !applied.isEmpty { logger.info("migrated store", metadata: ["versions": "\(applied)"]) }
         storeReady.openGate()
         logger.info("store ready", metadata: ["store": "\(opened.kind)"])
     }
+}
+
+public func makeLogger(_ config: Configuration) -> Logger {
+    var logger = Logger(label: "skyhigh")
+    logger.logLevel = config.logLevel
+    return logger
+}
+
+/// Builds the whole service from a configuration: store, HTTP application, background workers.
+/// `skyhigh serve` runs what this returns; tests call it too.
+public func buildApplication(_ config: Configuration, clock: any WallClock = SystemClock(),
+                             logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    let logger = logger ?? makeLogger(config)
+    let background = try await BackgroundServices.make(config, clock: clock, logger: logger)
+    let sweeper = background.sweeper
+    let environment = APIEnvironment(
+        store: background.opened.store, clock: clock, holdDuration: TimeInterval(config.holdSeconds),
+        adminToken: config.adminToken, holdPlaced: { sweeper.holdPlaced($0) })
+    var app = Application(
+        router: buildRouter(environment),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "SkyHigh"),
+        services: background.services,
+        logger: logger)
+    app.beforeServerStarts { try await background.prepareStore() }
     return app
+}
+
+/// Runs the background services without an HTTP server (`skyhigh worker`).
+public func runWorker(_ config: Configuration, clock: any WallClock = SystemClock()) async throws {
+    let logger = makeLogger(config)
+    let background = try await BackgroundServices.make(config, clock: clock, logger: logger)
+    let group = ServiceGroup(configuration: .init(
+        services: background.services + [PreparesStore(background: background)],
+        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
+}
+
+/// Migrates once the store's services run, then waits for shutdown.
+private struct PreparesStore: Service {
+    let background: BackgroundServices
+
+    func run() async throws {
+        try await background.prepareStore()
+        try? await gracefulShutdown()
+    }
 }

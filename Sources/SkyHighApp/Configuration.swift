@@ -22,6 +22,14 @@ public struct Configuration: Sendable {
     public var logLevel = Logger.Level.info
     /// Largest number of PostgreSQL connections one process opens.
     public var databasePoolSize = 20
+    /// Check-in and the waitlist close this long before departure.
+    public var checkinCloseMinutes = 45
+    /// Where passenger notifications are POSTed; `nil` logs them instead.
+    public var notificationURL: URL?
+    /// Jobs one worker runs at once.
+    public var workerConcurrency = 4
+    /// Runs a job may take before it is DEAD.
+    public var jobMaxAttempts = 10
 
     /// Settings for tests and tools: embedded store, fixed secrets.
     public init(adminToken: String = "admin-test-token", webhookSecret: String = "webhook-test-secret") {
@@ -30,9 +38,10 @@ public struct Configuration: Sendable {
     }
 
     /// Reads `environment`, with `overrides` (from command-line options, same names) taking
-    /// precedence. Throws naming every bad or missing setting at once.
-    public static func load(environment: [String: String],
-                            overrides: [String: String] = [:]) throws -> Configuration {
+    /// precedence. Throws naming every bad or missing setting at once. `sharedSecrets: false`
+    /// is for tools that serve nothing (migrate, demo-data): they need no admin token.
+    public static func load(environment: [String: String], overrides: [String: String] = [:],
+                            sharedSecrets: Bool = true) throws -> Configuration {
         var reader = SettingsReader(values: environment.merging(overrides) { _, override in override })
         var config = Configuration(adminToken: "", webhookSecret: "")
         config.host = reader.string("SKYHIGH_HOST") ?? config.host
@@ -41,12 +50,16 @@ public struct Configuration: Sendable {
         config.holdSeconds = reader.int("SKYHIGH_HOLD_SECONDS", in: 1...86_400) ?? config.holdSeconds
         config.databasePoolSize = reader.int("SKYHIGH_DATABASE_POOL_SIZE", in: 1...500) ?? config.databasePoolSize
         config.logLevel = reader.logLevel("SKYHIGH_LOG_LEVEL") ?? config.logLevel
+        config.checkinCloseMinutes = reader.int("SKYHIGH_CHECKIN_CLOSE_MINUTES", in: 0...10_080) ?? config.checkinCloseMinutes
+        config.notificationURL = reader.httpURL("SKYHIGH_NOTIFICATION_URL")
+        config.workerConcurrency = reader.int("SKYHIGH_WORKER_CONCURRENCY", in: 1...64) ?? config.workerConcurrency
+        config.jobMaxAttempts = reader.int("SKYHIGH_JOB_MAX_ATTEMPTS", in: 1...100) ?? config.jobMaxAttempts
         for (name, keyPath) in [("SKYHIGH_ADMIN_TOKEN", \Configuration.adminToken),
                                 ("SKYHIGH_WEBHOOK_SECRET", \Configuration.webhookSecret)] {
             if let value = reader.string(name) {
                 if value.count < 16 { reader.problems.append("\(name) must be at least 16 characters") }
                 config[keyPath: keyPath] = value
-            } else if case .postgres = config.database {
+            } else if case .postgres = config.database, sharedSecrets {
                 reader.problems.append("\(name) is required with PostgreSQL (several instances must share it)")
             } else {
                 config[keyPath: keyPath] = Tokens.make()
@@ -94,6 +107,15 @@ struct SettingsReader {
         }
         problems.append("\(name) must start with postgres:// or sqlite: (got \(text.prefix(20))...)")
         return nil
+    }
+
+    mutating func httpURL(_ name: String) -> URL? {
+        guard let text = string(name) else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            problems.append("\(name) must be an http:// or https:// URL")
+            return nil
+        }
+        return url
     }
 
     mutating func logLevel(_ name: String) -> Logger.Level? {

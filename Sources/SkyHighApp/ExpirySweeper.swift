@@ -52,21 +52,9 @@ public final class ExpirySweeper: Service {
 
     public func run() async throws {
         await started.wait()
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                var delay = self.maximumIdle
-                do {
-                    try await self.sweepOnce()
-                    if let next = try await self.store.nextHoldExpiry() {
-                        let wait = max(0, next.timeIntervalSince(self.clock.now()))
-                        delay = min(delay, .milliseconds(Int64(wait * 1000) + 1))
-                    }
-                } catch {
-                    self.logger.warning("expiry sweep failed; retrying", metadata: ["error": "\(error)"])
-                }
-                await self.wake.wait(upTo: delay)
-            }
+        await PacedLoop(clock: clock, wake: wake, maximumIdle: maximumIdle, logger: logger, name: "expiry sweep").run {
+            try await self.sweepOnce()
+            return try await self.store.nextHoldExpiry()
         }
     }
 }
-

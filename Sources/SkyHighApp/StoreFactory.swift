@@ -18,18 +18,26 @@ public struct OpenedStore: Sendable {
 }
 
 public enum StoreFactory {
-    public static func open(_ database: Configuration.Database, poolSize: Int, clock: any WallClock,
-                            logger: Logger) async throws -> OpenedStore {
-        switch database {
+    /// Opens the configured store. `jobsEnqueued` is called whenever jobs were enqueued, by this
+    /// process or (on PostgreSQL, through `LISTEN`) by any other.
+    public static func open(_ config: Configuration, poolSize: Int? = nil, clock: any WallClock, logger: Logger,
+                            jobsEnqueued: @escaping @Sendable () -> Void = {}) async throws -> OpenedStore {
+        let closes = TimeInterval(config.checkinCloseMinutes * 60)
+        switch config.database {
         case .sqlite(let path):
             let sqlite = try await EmbeddedDatabase.open(path: path)
-            return OpenedStore(store: SQLStore(database: sqlite), services: [ClosesOnShutdown { try await sqlite.close() }],
+            return OpenedStore(store: SQLStore(database: sqlite, checkinCloses: closes,
+                                                  jobAttempts: config.jobMaxAttempts, jobsEnqueued: jobsEnqueued),
+                               services: [ClosesOnShutdown { try await sqlite.close() }],
                                migrate: { try await EmbeddedStore.migrate(sqlite, now: clock.now()) },
                                kind: "sqlite:\(path ?? ":memory:")")
         case .postgres(let url):
-            let client = try PostgresStore.client(url: url, maximumConnections: poolSize, logger: logger)
+            let client = try PostgresStore.client(url: url, maximumConnections: poolSize ?? config.databasePoolSize,
+                                                  logger: logger)
             let postgres = PostgresBackend(client: client, logger: logger)
-            return OpenedStore(store: SQLStore(database: postgres), services: [client],
+            return OpenedStore(store: SQLStore(database: postgres, checkinCloses: closes,
+                                                  jobAttempts: config.jobMaxAttempts, jobsEnqueued: jobsEnqueued),
+                               services: [client, PostgresJobListener(client: client, logger: logger, onNotification: jobsEnqueued)],
                                migrate: { try await PostgresStore.migrate(postgres, now: clock.now()) },
                                kind: "postgres")
         }
@@ -43,6 +51,8 @@ struct ClosesOnShutdown: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await close()
+        // Ended by cancellation as often as by a graceful shutdown: close in a task of its own,
+        // which the cancellation does not reach.
+        try await Task { try await close() }.value
     }
 }

@@ -11,7 +11,7 @@ public enum StoreRunner {
     ) async throws -> T {
         var logger = Logger(label: "skyhigh")
         logger.logLevel = config.logLevel
-        let opened = try await StoreFactory.open(config.database, poolSize: 2, clock: SystemClock(), logger: logger)
+        let opened = try await StoreFactory.open(config, poolSize: 2, clock: SystemClock(), logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             for service in opened.services {
                 group.addTask {

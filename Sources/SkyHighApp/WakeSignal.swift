@@ -2,7 +2,7 @@ import Synchronization
 
 /// A wake-up call for a background loop: `signal()` ends the current (or the next) `wait()`.
 /// Cancelling the waiting task also ends the wait.
-final class WakeSignal: Sendable {
+public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -10,9 +10,9 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    public init() {}
 
-    func signal() {
+    public func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.pending = true
@@ -25,7 +25,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Waits for a signal, for at most `timeout`.
-    func wait(upTo timeout: Duration) async {
+    public func wait(upTo timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: timeout) }
             group.addTask { await self.waitForSignal() }

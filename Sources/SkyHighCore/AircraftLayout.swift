@@ -28,6 +28,15 @@ public struct AircraftLayout: Sendable, Equatable, Codable {
         self.exitRows = exitRows
     }
 
+    enum CodingKeys: String, CodingKey { case sections, exitRows }
+
+    /// `exitRows` may be left out.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sections = try container.decode([Section].self, forKey: .sections)
+        exitRows = try container.decodeIfPresent([Int].self, forKey: .exitRows) ?? []
+    }
+
     /// The largest layout accepted: comfortably above any real aircraft.
     public static let maximumSeats = 1_000
 

@@ -22,6 +22,12 @@ public enum DomainError: Error, Equatable, Sendable {
     case flightDeparted(FlightID)
     case flightExists(FlightID)
     case bookingExists(BookingReference)
+    case waitlistEntryNotFound(UUID)
+    case waitlistEntryNotWaiting(WaitlistState)
+    case alreadyWaiting(UUID)
+    case waitlistClosed(FlightID)
+    case jobNotFound(UUID)
+    case jobNotDead(JobState)
     /// Another request for the same passenger changed their holds at the same moment.
     case concurrentChange
     // Well-formed but invalid input (422).

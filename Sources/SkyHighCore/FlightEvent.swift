@@ -44,6 +44,7 @@ public struct FlightEvent: Sendable, Equatable, Codable {
     public let seatID: SeatID?
     public let holdID: HoldID?
     public let passengerID: PassengerID?
+    public let waitlistID: UUID?
     public let actor: EventActor
     public let fromState: String?
     public let toState: String?
@@ -52,7 +53,7 @@ public struct FlightEvent: Sendable, Equatable, Codable {
     public let detail: String?
 
     public init(sequence: Int64, flightID: FlightID, kind: String, seatID: SeatID?, holdID: HoldID?,
-                passengerID: PassengerID?, actor: EventActor, fromState: String?, toState: String?,
+                passengerID: PassengerID?, waitlistID: UUID? = nil, actor: EventActor, fromState: String?, toState: String?,
                 version: Int64?, at: Date, detail: String?) {
         self.sequence = sequence
         self.flightID = flightID
@@ -60,6 +61,7 @@ public struct FlightEvent: Sendable, Equatable, Codable {
         self.seatID = seatID
         self.holdID = holdID
         self.passengerID = passengerID
+        self.waitlistID = waitlistID
         self.actor = actor
         self.fromState = fromState
         self.toState = toState

@@ -9,6 +9,13 @@ public struct HoldTransition: Sendable, Equatable {
         /// Given up by the passenger's next hold or by a completed seat change.
         case released = "HOLD_RELEASED"
         case expired = "HOLD_EXPIRED"
+        /// Placed CONFIRMED by the waitlist for a freed seat.
+        case assigned = "HOLD_ASSIGNED"
+    }
+
+    /// Whether this transition makes its seat available.
+    public var freesSeat: Bool {
+        (from == .held || from == .confirmed) && (hold.state == .cancelled || hold.state == .expired)
     }
 
     public let kind: Kind
@@ -66,6 +73,24 @@ public enum HoldRules {
         return HoldPlacement(transitions: transitions)
     }
 
+    /// Plans the CONFIRMED hold the waitlist gives a passenger: like a confirmed seat change,
+    /// it releases whatever seat the passenger held or had confirmed on the flight.
+    public static func assignFromWaitlist(
+        id: HoldID, flightID: FlightID, seatID: SeatID, passengerID: PassengerID, passengerHolds: [Hold], now: Date
+    ) -> HoldPlacement {
+        let actor = EventActor.system("waitlist")
+        var transitions: [HoldTransition] = []
+        for existing in passengerHolds where existing.state == .held || existing.state == .confirmed {
+            transitions.append(existing.isExpired(at: now)
+                ? transition(existing, to: .expired, kind: .expired, at: now, actor: .system("expiry"))
+                : transition(existing, to: .cancelled, kind: .released, at: now, actor: actor))
+        }
+        let hold = Hold(id: id, flightID: flightID, seatID: seatID, passengerID: passengerID, state: .confirmed,
+                        createdAt: now, expiresAt: now, updatedAt: now)
+        transitions.append(HoldTransition(kind: .assigned, from: nil, hold: hold, actor: actor))
+        return HoldPlacement(transitions: transitions)
+    }
+
     /// Confirms `hold` for `passengerID`; `previouslyConfirmed` is the passenger's CONFIRMED hold
     /// on the flight, if any, which a confirmed seat change releases.
     public static func confirm(
@@ -89,7 +114,7 @@ public enum HoldRules {
     ) throws(DomainError) -> HoldTransition {
         guard hold.passengerID == passengerID else { throw .notYourBooking }
         guard !flight.hasDeparted(at: now) else { throw .flightDeparted(flight.id) }
-        if hold.isExpired(at: now) { throw .holdExpired(hold.id) }
+        if hold.isExpired(at: now) || hold.state == .expired { throw .holdExpired(hold.id) }
         guard hold.state == .held || hold.state == .confirmed else { throw .holdNotActive(hold.state) }
         return transition(hold, to: .cancelled, kind: .cancelled, at: now, actor: .passenger(passengerID))
     }

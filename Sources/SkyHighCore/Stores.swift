@@ -42,6 +42,73 @@ public protocol HoldStore: Sendable {
     func nextHoldExpiry() async throws -> Date?
 }
 
+/// The waitlist of each flight.
+public protocol WaitlistStore: Sendable {
+    /// Adds the passenger to the flight's waitlist; if a seat matching the preferences is free,
+    /// it is offered at once (to the first entry in line that it suits, which may be this one).
+    /// `DomainError.alreadyWaiting`, `.waitlistClosed`.
+    func joinWaitlist(flightID: FlightID, passengerID: PassengerID, preferences: SeatPreferences,
+                      at now: Date) async throws -> WaitlistEntry
+    func waitlistEntry(_ id: UUID) async throws -> WaitlistEntry?
+    /// 1 for the first WAITING entry of the flight; `nil` when the entry is not WAITING.
+    func waitlistPosition(of entry: WaitlistEntry) async throws -> Int?
+    func leaveWaitlist(_ id: UUID, by passengerID: PassengerID, at now: Date) async throws -> WaitlistEntry
+    /// Offers a seat that became free to the flight's waitlist; returns the entry that got it.
+    /// Safe to run again: a seat that is no longer free is offered to no one.
+    func offerSeat(flightID: FlightID, seatID: SeatID, at now: Date) async throws -> WaitlistEntry?
+    /// Ends every WAITING entry of a flight whose waitlist has closed.
+    func closeWaitlist(flightID: FlightID, at now: Date) async throws -> [WaitlistEntry]
+}
+
+/// The durable job queue.
+public protocol JobStore: Sendable {
+    func enqueue(_ job: NewJob, requestID: String?, at now: Date) async throws -> Job
+    /// Claims up to `limit` jobs that are due (or whose worker's lease ran out) for `worker`,
+    /// leasing them for `lease` seconds. No job is claimed by two workers at once.
+    func claimJobs(worker: String, at now: Date, lease: TimeInterval, limit: Int) async throws -> [Job]
+    /// Marks a job this worker still holds as done; `false` if the lease was lost meanwhile.
+    @discardableResult
+    func completeJob(_ id: UUID, worker: String, at now: Date) async throws -> Bool
+    /// Records a failed run: RETRYING at `retryAt`, or DEAD once the attempts are used up.
+    @discardableResult
+    func failJob(_ id: UUID, worker: String, error: String, retryAt: Date, at now: Date) async throws -> JobState?
+    func job(_ id: UUID) async throws -> Job?
+    func jobOverview(deadLimit: Int) async throws -> JobOverview
+    /// Puts a DEAD job back in the queue with fresh attempts.
+    func retryDeadJob(_ id: UUID, at now: Date) async throws -> Job
+    /// When the next queued or retrying job is due, if any.
+    func nextJobDue() async throws -> Date?
+}
+
+/// A message to a passenger, written in the same transaction as the change it reports.
+public struct OutboxMessage: Sendable, Equatable {
+    public let id: UUID
+    public let passengerID: PassengerID
+    public let flightID: FlightID
+    public let kind: String
+    /// JSON.
+    public let body: String
+    public let createdAt: Date
+    public let deliveredAt: Date?
+
+    public init(id: UUID, passengerID: PassengerID, flightID: FlightID, kind: String, body: String,
+                createdAt: Date, deliveredAt: Date?) {
+        self.id = id
+        self.passengerID = passengerID
+        self.flightID = flightID
+        self.kind = kind
+        self.body = body
+        self.createdAt = createdAt
+        self.deliveredAt = deliveredAt
+    }
+}
+
+public protocol NotificationStore: Sendable {
+    func outboxMessage(_ id: UUID) async throws -> OutboxMessage?
+    func markDelivered(_ id: UUID, at now: Date) async throws
+    func outboxMessages(for passengerID: PassengerID) async throws -> [OutboxMessage]
+}
+
 /// The answer stored for an `Idempotency-Key`, replayed for a repeat.
 public struct StoredResponse: Sendable, Equatable {
     public let status: Int
@@ -88,7 +155,8 @@ public protocol IdempotencyStore: Sendable {
 }
 
 /// Everything the service keeps, in one store.
-public protocol SkyHighStore: FlightStore, BookingStore, SessionStore, HoldStore, IdempotencyStore {
+public protocol SkyHighStore: FlightStore, BookingStore, SessionStore, HoldStore, WaitlistStore, JobStore,
+    NotificationStore, IdempotencyStore {
     /// Cheap round trip used by readiness checks.
     func ping() async throws
 }

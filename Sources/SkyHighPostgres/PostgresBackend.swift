@@ -8,7 +8,8 @@ import SkyHighStore
 /// PostgreSQL, the production store: a connection pool, transactions at READ COMMITTED with
 /// row locks where a transaction reads what it will change.
 public final class PostgresBackend: SQLDatabase {
-    public let dialect = SQLDialect(lockForUpdate: " FOR UPDATE", claimUnlocked: " FOR UPDATE SKIP LOCKED")
+    public let dialect = SQLDialect(lockForUpdate: " FOR UPDATE", claimUnlocked: " FOR UPDATE SKIP LOCKED",
+                                    announceJobs: "NOTIFY \(PostgresJobListener.channel)")
     /// The pool; it must be running (see ``PostgresClient/run()``) before queries are made.
     public let client: PostgresClient
     private let logger: Logger
@@ -44,12 +45,21 @@ public final class PostgresBackend: SQLDatabase {
         }
     }
 
-    /// Connection-level failures become ``StoreUnavailableError`` (503), whatever step raised them.
+    /// Failures to reach the server (no connection, the pool's circuit breaker open, a dropped
+    /// connection) become ``StoreUnavailableError`` (503), whatever step raised them. An error
+    /// the server itself reported, and the store's own errors, pass through unchanged.
     static func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as PSQLError where error.serverInfo == nil {
+        } catch let error as PSQLError where error.serverInfo != nil {
+            throw error
+        } catch let error as PSQLError {
             throw StoreUnavailableError("\(error.code)")
+        } catch let error where error is DomainError || error is SQLDriverError || error is StoreUnavailableError
+            || error is CancellationError || error is SQLRowError {
+            throw error
+        } catch {
+            throw StoreUnavailableError(String(describing: type(of: error)))
         }
     }
 

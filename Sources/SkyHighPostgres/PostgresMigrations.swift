@@ -101,22 +101,6 @@ public enum PostgresMigrations {
             FOR EACH ROW EXECUTE FUNCTION flight_events_append_only()
             """,
         ]),
-        Migration(version: 3, name: "idempotency keys", statements: [
-            """
-            CREATE TABLE idempotency_keys (
-                client_key TEXT NOT NULL,
-                route TEXT NOT NULL,
-                idem_key TEXT NOT NULL,
-                request_hash TEXT NOT NULL,
-                state TEXT NOT NULL CHECK (state IN ('PENDING', 'DONE')),
-                status INTEGER,
-                content_type TEXT,
-                body TEXT,
-                location TEXT,
-                created_at TIMESTAMPTZ NOT NULL,
-                PRIMARY KEY (client_key, route, idem_key)
-            )
-            """,
-        ]),
-    ]
+    ] + SharedMigrations.steps(SchemaTypes(timestamp: "TIMESTAMPTZ", serialKey: "BIGSERIAL PRIMARY KEY",
+                                           tableOptions: ""))
 }

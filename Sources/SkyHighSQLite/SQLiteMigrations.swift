@@ -97,22 +97,6 @@ public enum SQLiteMigrations {
             BEGIN SELECT RAISE(ABORT, 'flight_events is append-only'); END
             """,
         ]),
-        Migration(version: 3, name: "idempotency keys", statements: [
-            """
-            CREATE TABLE idempotency_keys (
-                client_key TEXT NOT NULL,
-                route TEXT NOT NULL,
-                idem_key TEXT NOT NULL,
-                request_hash TEXT NOT NULL,
-                state TEXT NOT NULL CHECK (state IN ('PENDING', 'DONE')),
-                status INTEGER,
-                content_type TEXT,
-                body TEXT,
-                location TEXT,
-                created_at INTEGER NOT NULL,
-                PRIMARY KEY (client_key, route, idem_key)
-            ) STRICT
-            """,
-        ]),
-    ]
+    ] + SharedMigrations.steps(SchemaTypes(timestamp: "INTEGER", serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT",
+                                           tableOptions: " STRICT"))
 }

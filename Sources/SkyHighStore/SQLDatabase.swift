@@ -78,10 +78,14 @@ public struct SQLDialect: Sendable {
     public let lockForUpdate: String
     /// Appended to a `SELECT` that claims rows other workers may be claiming (`FOR UPDATE SKIP LOCKED`).
     public let claimUnlocked: String
+    /// Run in a transaction that enqueued jobs, to wake workers in other processes when it
+    /// commits (`NOTIFY`); `nil` where the database has no such signal.
+    public let announceJobs: String?
 
-    public init(lockForUpdate: String, claimUnlocked: String) {
+    public init(lockForUpdate: String, claimUnlocked: String, announceJobs: String? = nil) {
         self.lockForUpdate = lockForUpdate
         self.claimUnlocked = claimUnlocked
+        self.announceJobs = announceJobs
     }
 }
 

@@ -30,6 +30,10 @@ extension SQLStore {
                     VALUES \(placeholders(rows: slice.count, columns: 5))
                     """, binds)
             }
+            try await enqueue(NewJob(kind: JobKind.closeWaitlist,
+                                     payload: JSONEncoder.payload(CloseWaitlistPayload(flightID: flight.id)),
+                                     runAt: flight.departureTime - checkinCloses),
+                              at: now, sql)
             return flight
         }
     }
@@ -71,14 +75,12 @@ extension SQLStore {
 
     public func events(of id: FlightID) async throws -> [FlightEvent] {
         try await database.run("""
-            SELECT sequence, flight_id, kind, seat_id, hold_id, passenger_id, actor, from_state, to_state,
-                   version, at, detail
-            FROM flight_events WHERE flight_id = $1 ORDER BY sequence
+            SELECT \(Self.eventColumns) FROM flight_events WHERE flight_id = $1 ORDER BY sequence
             """, [.text(id.rawValue)]).map { row in
             FlightEvent(sequence: try row.int("sequence"), flightID: try row.flightID("flight_id"),
                         kind: try row.string("kind"), seatID: try row.optionalString("seat_id").flatMap(SeatID.init),
                         holdID: try row.optionalUUID("hold_id"), passengerID: try row.optionalUUID("passenger_id"),
-                        actor: EventActor(try row.string("actor")), fromState: try row.optionalString("from_state"),
+                        waitlistID: try row.optionalUUID("waitlist_id"), actor: EventActor(try row.string("actor")), fromState: try row.optionalString("from_state"),
                         toState: try row.optionalString("to_state"), version: try row.optionalInt("version"),
                         at: try row.date("at"), detail: try row.optionalString("detail"))
         }

@@ -7,7 +7,7 @@ extension SQLStore {
     public func placeHold(flightID: FlightID, seatID: SeatID, passengerID: PassengerID,
                           at now: Date, duration: TimeInterval) async throws -> Hold {
         let holdID = ids()
-        return try await database.transaction { sql in
+        let hold = try await database.transaction { sql in
             guard let flight = try await sql.run("SELECT \(Self.flightColumns) FROM flights WHERE flight_id = $1",
                                                  [.text(flightID.rawValue)]).first?.flight()
             else { throw DomainError.flightNotFound(flightID) }
@@ -41,6 +41,8 @@ extension SQLStore {
             try await record(stale.map(HoldRules.sweptExpiry) + placement.transitions, flightID: flightID, at: now, sql)
             return hold
         }
+        jobsEnqueued()
+        return hold
     }
 
     public func hold(_ id: HoldID) async throws -> Hold? {
@@ -48,7 +50,7 @@ extension SQLStore {
     }
 
     public func confirmHold(_ id: HoldID, by passengerID: PassengerID, at now: Date) async throws -> Hold {
-        try await database.transaction { sql in
+        let confirmed = try await database.transaction { sql in
             let hold = try await lockedHold(id, sql)
             let previous = try await sql.run("""
                 SELECT \(Self.holdColumns) FROM holds
@@ -59,10 +61,12 @@ extension SQLStore {
             try await record(confirmation.transitions, flightID: hold.flightID, at: now, sql)
             return confirmation.confirmed
         }
+        jobsEnqueued()
+        return confirmed
     }
 
     public func cancelHold(_ id: HoldID, by passengerID: PassengerID, at now: Date) async throws -> Hold {
-        try await database.transaction { sql in
+        let cancelled = try await database.transaction { sql in
             let hold = try await lockedHold(id, sql)
             guard let flight = try await self.flight(hold.flightID, sql) else { throw DomainError.flightNotFound(hold.flightID) }
             let transition = try HoldRules.cancel(hold, by: passengerID, flight: flight, now: now)
@@ -70,10 +74,12 @@ extension SQLStore {
             try await record([transition], flightID: hold.flightID, at: now, sql)
             return transition.hold
         }
+        jobsEnqueued()
+        return cancelled
     }
 
     public func expireHolds(at now: Date, limit: Int) async throws -> [Hold] {
-        try await database.transaction { sql in
+        let expired = try await database.transaction { sql in
             let expired = try await sql.run("""
                 UPDATE holds SET state = 'EXPIRED', updated_at = $1
                 WHERE hold_id IN (
@@ -88,6 +94,8 @@ extension SQLStore {
             }
             return expired
         }
+        if !expired.isEmpty { jobsEnqueued() }
+        return expired
     }
 
     public func nextHoldExpiry() async throws -> Date? {
@@ -97,7 +105,7 @@ extension SQLStore {
 
     // MARK: - Steps shared by the transactions above
 
-    private func lockedHold(_ id: HoldID, _ sql: any SQLExecutor) async throws -> Hold {
+    func lockedHold(_ id: HoldID, _ sql: any SQLExecutor) async throws -> Hold {
         guard let hold = try await sql.run("""
             SELECT \(Self.holdColumns) FROM holds WHERE hold_id = $1\(database.dialect.lockForUpdate)
             """, [.id(id)]).first?.hold()
@@ -112,7 +120,7 @@ extension SQLStore {
 
     /// Writes one transition as a conditional update: it applies only if the hold is still in
     /// the state the decision was made on.
-    private func apply(_ transition: HoldTransition, _ sql: any SQLExecutor) async throws {
+    func apply(_ transition: HoldTransition, _ sql: any SQLExecutor) async throws {
         let hold = transition.hold
         let changed = try await sql.run("""
             UPDATE holds SET state = $2, updated_at = $3 WHERE hold_id = $1 AND state = $4 RETURNING hold_id
@@ -121,25 +129,30 @@ extension SQLStore {
     }
 
     /// Appends the transitions to the flight's history, each with the seat-map version it
-    /// produces. Bumping the version locks the flight row, so it comes last in the transaction.
+    /// produces, and enqueues what must follow them: a freed seat is offered to the waitlist, an
+    /// expired hold is reported to its passenger. Bumping the version locks the flight row, so on
+    /// PostgreSQL this is the last step of every transaction that changes seats.
     func record(_ transitions: [HoldTransition], flightID: FlightID, at now: Date, _ sql: any SQLExecutor) async throws {
         guard !transitions.isEmpty else { return }
+        for transition in transitions where transition.freesSeat {
+            try await enqueue(NewJob(kind: JobKind.offerSeat,
+                                     payload: JSONEncoder.payload(OfferSeatPayload(flightID: flightID, seatID: transition.hold.seatID))),
+                              at: now, sql)
+            if transition.kind == .expired {
+                try await notify(transition.hold.passengerID, on: flightID, kind: "HOLD_EXPIRED",
+                                 body: ["seatId": transition.hold.seatID.description, "holdId": transition.hold.id.uuidString.lowercased()],
+                                 at: now, sql)
+            }
+        }
         guard let last = try await sql.run("""
             UPDATE flights SET version = version + $2 WHERE flight_id = $1 RETURNING version
             """, [.text(flightID.rawValue), .int(Int64(transitions.count))]).first?.int("version")
         else { throw DomainError.flightNotFound(flightID) }
-        var binds: [SQLValue] = []
-        for (index, transition) in transitions.enumerated() {
+        try await appendEvents(transitions.enumerated().map { index, transition in
             let hold = transition.hold
-            binds += [.text(flightID.rawValue), .text(transition.kind.rawValue), .text(hold.seatID.description),
-                      .id(hold.id), .id(hold.passengerID), .text(transition.actor.description),
-                      .optional(transition.from?.rawValue), .text(hold.state.rawValue),
-                      .int(last - Int64(transitions.count - 1 - index)), .date(now)]
-        }
-        try await sql.run("""
-            INSERT INTO flight_events (flight_id, kind, seat_id, hold_id, passenger_id, actor, from_state, to_state,
-                                       version, at)
-            VALUES \(placeholders(rows: transitions.count, columns: 10))
-            """, binds)
+            return EventRecord(flightID: flightID, kind: transition.kind.rawValue, seatID: hold.seatID, holdID: hold.id,
+                               passengerID: hold.passengerID, actor: transition.actor, from: transition.from?.rawValue,
+                               to: hold.state.rawValue, version: last - Int64(transitions.count - 1 - index))
+        }, at: now, sql)
     }
 }

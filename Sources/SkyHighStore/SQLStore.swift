@@ -10,10 +10,20 @@ import SkyHighCore
 public struct SQLStore: SkyHighStore {
     public let database: any SQLDatabase
     let ids: IDGenerator
+    /// How long before departure check-in and the waitlist close.
+    let checkinCloses: TimeInterval
+    /// Runs a job may take before it is DEAD, unless the job says otherwise.
+    let jobAttempts: Int
+    /// Called after a transaction that enqueued jobs has committed, to wake this process's workers.
+    let jobsEnqueued: @Sendable () -> Void
 
-    public init(database: any SQLDatabase, ids: IDGenerator = .random) {
+    public init(database: any SQLDatabase, ids: IDGenerator = .random, checkinCloses: TimeInterval = 45 * 60,
+                jobAttempts: Int = 10, jobsEnqueued: @escaping @Sendable () -> Void = {}) {
         self.database = database
         self.ids = ids
+        self.checkinCloses = checkinCloses
+        self.jobAttempts = jobAttempts
+        self.jobsEnqueued = jobsEnqueued
     }
 
     public func ping() async throws {

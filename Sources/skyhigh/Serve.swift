@@ -21,3 +21,16 @@ struct Serve: AsyncParsableCommand {
         try await app.runService()
     }
 }
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the background workers (expiry sweep, job queue) without the HTTP server.")
+
+    @OptionGroup var settings: SettingsOptions
+
+    func run() async throws {
+        let config = try settings.load()
+        print("SkyHigh Core worker started")
+        try await runWorker(config)
+    }
+}

@@ -18,7 +18,7 @@ struct SettingsOptions: ParsableArguments {
     var logLevel: String?
 
     /// The configuration from the environment and these options; exits with the problems if bad.
-    func load() throws -> Configuration {
+    func load(sharedSecrets: Bool = true) throws -> Configuration {
         var overrides: [String: String] = [:]
         overrides["SKYHIGH_HOST"] = host
         overrides["SKYHIGH_PORT"] = port.map(String.init)
@@ -28,7 +28,8 @@ struct SettingsOptions: ParsableArguments {
         overrides["SKYHIGH_WEBHOOK_SECRET"] = webhookSecret
         overrides["SKYHIGH_LOG_LEVEL"] = logLevel
         do {
-            return try Configuration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides)
+            return try Configuration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides,
+                                          sharedSecrets: sharedSecrets)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }

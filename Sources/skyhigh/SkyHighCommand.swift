@@ -4,7 +4,7 @@ import ArgumentParser
 struct SkyHighCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skyhigh",
-        abstract: "SkyHigh Core: seat holds, waitlist and check-in for an airline.",
-        subcommands: [Serve.self, Migrate.self, DemoData.self],
+        abstract: "SkyHigh Core: seat maps, seat holds and the waitlist for an airline's check-in.",
+        subcommands: [Serve.self, Worker.self, Migrate.self, DemoData.self],
         defaultSubcommand: Serve.self)
 }

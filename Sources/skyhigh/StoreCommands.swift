@@ -9,7 +9,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var settings: SettingsOptions
 
     func run() async throws {
-        let config = try settings.load()
+        let config = try settings.load(sharedSecrets: false)
         let applied = try await StoreRunner.withStore(config) { opened in try await opened.migrate() }
         print(applied.isEmpty ? "Store is up to date." : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
     }
@@ -22,7 +22,7 @@ struct DemoData: AsyncParsableCommand {
     @OptionGroup var settings: SettingsOptions
 
     func run() async throws {
-        let config = try settings.load()
+        let config = try settings.load(sharedSecrets: false)
         let signIns = try await StoreRunner.withStore(config) { opened in
             _ = try await opened.migrate()
             return try await SkyHighApp.DemoData.seed(into: opened.store, clock: SystemClock())

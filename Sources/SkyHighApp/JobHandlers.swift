@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import SkyHighCore
+
+/// What each kind of job does. Every handler reads the current state and acts on it, so a job
+/// that runs twice changes nothing the second time.
+public enum JobHandlers {
+    public static func all(store: any SkyHighStore, clock: any WallClock, notifier: any NotificationSender,
+                           logger: Logger) -> [String: JobWorker.Handler] {
+        [
+            JobKind.offerSeat: { job in
+                let payload = try decode(OfferSeatPayload.self, job)
+                guard let flight = FlightID(payload.flightId), let seat = SeatID(payload.seatId) else { return }
+                if let winner = try await store.offerSeat(flightID: flight, seatID: seat, at: clock.now()) {
+                    logger.info("waitlist assigned seat", metadata: [
+                        "flight": "\(flight)", "seat": "\(seat)", "waitlist": "\(winner.id.uuidString.lowercased())"])
+                }
+            },
+            JobKind.closeWaitlist: { job in
+                let payload = try decode(CloseWaitlistPayload.self, job)
+                guard let flight = FlightID(payload.flightId) else { return }
+                let expired = try await store.closeWaitlist(flightID: flight, at: clock.now())
+                if !expired.isEmpty {
+                    logger.info("waitlist closed", metadata: ["flight": "\(flight)", "expired": "\(expired.count)"])
+                }
+            },
+            JobKind.deliverNotification: { job in
+                let payload = try decode(DeliverNotificationPayload.self, job)
+                guard let id = UUID(uuidString: payload.notificationId),
+                      let message = try await store.outboxMessage(id), message.deliveredAt == nil
+                else { return }
+                try await notifier.send(message)
+                try await store.markDelivered(id, at: clock.now())
+            },
+        ]
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ job: Job) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(job.payload.utf8))
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SkyHighCore
+
+/// Runs jobs from the store's queue: claims due jobs under a lease, runs each kind's handler,
+/// and records success, a retry with backoff, or death once the attempts are used up. Several
+/// workers, in one process or many, never run one job at the same time; a worker that dies
+/// mid-job leaves a lease that runs out, and the job runs again elsewhere.
+public final class JobWorker: Service {
+    public typealias Handler = @Sendable (Job) async throws -> Void
+
+    let store: any JobStore
+    let clock: any WallClock
+    let logger: Logger
+    let handlers: [String: Handler]
+    let name: String
+    let concurrency: Int
+    let lease: TimeInterval
+    let retryPolicy: RetryPolicy
+    let maximumIdle: Duration
+    private let wake: WakeSignal
+    private let started: StartGate
+
+    public init(store: any JobStore, clock: any WallClock, logger: Logger, handlers: [String: Handler],
+                name: String = JobWorker.defaultName(), concurrency: Int = 4, lease: TimeInterval = 30,
+                retryPolicy: RetryPolicy = RetryPolicy(), maximumIdle: Duration = .seconds(1), started: StartGate = .open,
+                wake: WakeSignal = WakeSignal()) {
+        self.wake = wake
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.handlers = handlers
+        self.name = name
+        self.concurrency = concurrency
+        self.lease = lease
+        self.retryPolicy = retryPolicy
+        self.maximumIdle = maximumIdle
+        self.started = started
+    }
+
+    public static func defaultName() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+    }
+
+    /// New work may be due: stop waiting.
+    public func jobsEnqueued() { wake.signal() }
+
+    /// Claims and runs one batch; returns how many jobs it ran.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let jobs = try await store.claimJobs(worker: name, at: clock.now(), lease: lease, limit: concurrency)
+        await withTaskGroup(of: Void.self) { group in
+            for job in jobs {
+                group.addTask { await self.run(job) }
+            }
+        }
+        return jobs.count
+    }
+
+    /// Runs batches until nothing is due.
+    public func drain() async throws {
+        while try await runOnce() > 0 {}
+    }
+
+    private func run(_ job: Job) async {
+        var logger = self.logger
+        logger[metadataKey: "job"] = "\(job.id.uuidString.lowercased())"
+        logger[metadataKey: "job_kind"] = "\(job.kind)"
+        if let requestID = job.requestID { logger[metadataKey: "request_id"] = "\(requestID)" }
+        do {
+            guard let handler = handlers[job.kind] else { throw UnknownJobKind(kind: job.kind) }
+            try await handler(job)
+            try await store.completeJob(job.id, worker: name, at: clock.now())
+            logger.debug("job succeeded", metadata: ["attempt": "\(job.attempts)"])
+        } catch {
+            let delay = retryPolicy.delay(afterAttempt: job.attempts, jitter: Double.random(in: 0..<1))
+            let state = try? await store.failJob(job.id, worker: name, error: "\(error)",
+                                                 retryAt: clock.now() + delay, at: clock.now())
+            logger.warning("job failed", metadata: ["attempt": "\(job.attempts)", "error": "\(error)",
+                                                    "now": "\(state?.rawValue ?? "lease lost")"])
+        }
+    }
+
+    public func run() async throws {
+        await started.wait()
+        await PacedLoop(clock: clock, wake: wake, maximumIdle: maximumIdle, logger: logger, name: "job worker").run {
+            try await self.drain()
+            return try await self.store.nextJobDue()
+        }
+    }
+}
+
+struct UnknownJobKind: Error, CustomStringConvertible {
+    let kind: String
+    var description: String { "no handler for job kind \(kind)" }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SkyHighCore
+
+/// The loop the background services share: do the work that is due, then sleep until the next
+/// due time the work reports (at most `maximumIdle`) or until woken, until graceful shutdown.
+/// A failing round is logged and tried again after the idle time.
+struct PacedLoop {
+    let clock: any WallClock
+    let wake: WakeSignal
+    let maximumIdle: Duration
+    let logger: Logger
+    let name: String
+
+    /// `round` does the due work and returns when more will be due, if it knows.
+    func run(_ round: @Sendable @escaping () async throws -> Date?) async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                var delay = maximumIdle
+                do {
+                    if let next = try await round() {
+                        let wait = max(0, next.timeIntervalSince(clock.now()))
+                        delay = min(delay, .milliseconds(Int64(wait * 1000) + 1))
+                    }
+                } catch {
+                    logger.warning("\(name) failed; retrying", metadata: ["error": "\(error)"])
+                }
+                await wake.wait(upTo: delay)
+            }
+        }
+    }
+}

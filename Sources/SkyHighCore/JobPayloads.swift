@@ -1,0 +1,40 @@
+import Foundation
+
+/// The kinds of background job and their payloads. Each payload names what to act on, never a
+/// snapshot of state: a handler reads the current state, so running it twice changes nothing.
+public enum JobKind {
+    /// Offer a seat that became free to the flight's waitlist.
+    public static let offerSeat = "waitlist.offer-seat"
+    /// End the WAITING entries of a flight whose check-in has closed.
+    public static let closeWaitlist = "waitlist.close"
+    /// Deliver one outbox message.
+    public static let deliverNotification = "notification.deliver"
+}
+
+public struct OfferSeatPayload: Codable, Sendable, Equatable {
+    public let flightId: String
+    public let seatId: String
+    public init(flightID: FlightID, seatID: SeatID) {
+        flightId = flightID.rawValue
+        seatId = seatID.description
+    }
+}
+
+public struct CloseWaitlistPayload: Codable, Sendable, Equatable {
+    public let flightId: String
+    public init(flightID: FlightID) { flightId = flightID.rawValue }
+}
+
+public struct DeliverNotificationPayload: Codable, Sendable, Equatable {
+    public let notificationId: String
+    public init(id: UUID) { notificationId = id.uuidString.lowercased() }
+}
+
+extension JSONEncoder {
+    /// Compact, key-sorted JSON for payloads stored in the database.
+    public static func payload<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "{}"
+    }
+}

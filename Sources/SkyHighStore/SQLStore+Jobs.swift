@@ -1,0 +1,116 @@
+import Foundation
+import SkyHighCore
+
+extension SQLStore {
+    static let jobColumns = """
+        job_id, kind, payload, state, run_at, attempts, max_attempts, last_error, request_id, created_at, updated_at
+        """
+
+    public func enqueue(_ job: NewJob, requestID: String?, at now: Date) async throws -> Job {
+        let id = try await database.transaction { sql in try await enqueue(job, requestID: requestID, at: now, sql) }
+        jobsEnqueued()
+        guard let stored = try await self.job(id) else { throw DomainError.jobNotFound(id) }
+        return stored
+    }
+
+    /// Adds a job inside the caller's transaction: it exists exactly when the change that calls
+    /// for it commits.
+    @discardableResult
+    func enqueue(_ job: NewJob, requestID: String? = nil, at now: Date, _ sql: any SQLExecutor) async throws -> UUID {
+        let id = ids()
+        try await sql.run("""
+            INSERT INTO jobs (job_id, kind, payload, state, run_at, attempts, max_attempts, request_id, created_at, updated_at)
+            VALUES ($1, $2, $3, 'QUEUED', $4, 0, $5, $6, $7, $7)
+            """, [.id(id), .text(job.kind), .text(job.payload), .date(job.runAt ?? now), .int(Int64(job.maxAttempts ?? jobAttempts)),
+                  .optional(requestID), .date(now)])
+        if let announce = database.dialect.announceJobs { try await sql.run(announce, []) }
+        return id
+    }
+
+    public func claimJobs(worker: String, at now: Date, lease: TimeInterval, limit: Int) async throws -> [Job] {
+        try await database.transaction { sql in
+            // A worker that died after its final attempt leaves a lease that runs out: that job is dead.
+            try await sql.run("""
+                UPDATE jobs SET state = 'DEAD', locked_by = NULL, lease_until = NULL, updated_at = $1,
+                    last_error = COALESCE(last_error || '; ', '') || 'lease expired on the final attempt'
+                WHERE state = 'RUNNING' AND lease_until <= $1 AND attempts >= max_attempts
+                """, [.date(now)])
+            return try await sql.run("""
+                UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, locked_by = $2, lease_until = $3, updated_at = $1
+                WHERE job_id IN (
+                    SELECT job_id FROM jobs
+                    WHERE (state IN ('QUEUED', 'RETRYING') AND run_at <= $1) OR (state = 'RUNNING' AND lease_until <= $1)
+                    ORDER BY run_at LIMIT $4\(database.dialect.claimUnlocked))
+                RETURNING \(Self.jobColumns)
+                """, [.date(now), .text(worker), .date(now + lease), .int(Int64(limit))]).map { try $0.job() }
+        }
+    }
+
+    public func completeJob(_ id: UUID, worker: String, at now: Date) async throws -> Bool {
+        try await !database.run("""
+            UPDATE jobs SET state = 'SUCCEEDED', locked_by = NULL, lease_until = NULL, updated_at = $3
+            WHERE job_id = $1 AND locked_by = $2 AND state = 'RUNNING'
+            RETURNING job_id
+            """, [.id(id), .text(worker), .date(now)]).isEmpty
+    }
+
+    public func failJob(_ id: UUID, worker: String, error: String, retryAt: Date, at now: Date) async throws -> JobState? {
+        try await database.run("""
+            UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'DEAD' ELSE 'RETRYING' END,
+                run_at = $4, last_error = $3, locked_by = NULL, lease_until = NULL, updated_at = $5
+            WHERE job_id = $1 AND locked_by = $2 AND state = 'RUNNING'
+            RETURNING state
+            """, [.id(id), .text(worker), .text(String(error.prefix(2000))), .date(retryAt), .date(now)])
+            .first.flatMap { JobState(rawValue: try $0.string("state")) }
+    }
+
+    public func job(_ id: UUID) async throws -> Job? {
+        try await database.run("SELECT \(Self.jobColumns) FROM jobs WHERE job_id = $1", [.id(id)]).first?.job()
+    }
+
+    public func jobOverview(deadLimit: Int) async throws -> JobOverview {
+        var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
+        for row in try await database.run("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state", []) {
+            if let state = JobState(rawValue: try row.string("state")) { counts[state] = Int(try row.int("n")) }
+        }
+        let dead = try await database.run("""
+            SELECT \(Self.jobColumns) FROM jobs WHERE state = 'DEAD' ORDER BY updated_at DESC LIMIT $1
+            """, [.int(Int64(deadLimit))]).map { try $0.job() }
+        return JobOverview(counts: counts, dead: dead)
+    }
+
+    public func retryDeadJob(_ id: UUID, at now: Date) async throws -> Job {
+        let retried = try await database.transaction { sql in
+            guard let job = try await sql.run("SELECT \(Self.jobColumns) FROM jobs WHERE job_id = $1\(database.dialect.lockForUpdate)",
+                                              [.id(id)]).first?.job()
+            else { throw DomainError.jobNotFound(id) }
+            guard job.state == .dead else { throw DomainError.jobNotDead(job.state) }
+            try await sql.run("""
+                UPDATE jobs SET state = 'QUEUED', attempts = 0, run_at = $2, updated_at = $2 WHERE job_id = $1 AND state = 'DEAD'
+                """, [.id(id), .date(now)])
+            if let announce = database.dialect.announceJobs { try await sql.run(announce, []) }
+            return id
+        }
+        jobsEnqueued()
+        guard let job = try await job(retried) else { throw DomainError.jobNotFound(id) }
+        return job
+    }
+
+    public func nextJobDue() async throws -> Date? {
+        try await database.run("""
+            SELECT MIN(run_at) AS next FROM jobs WHERE state IN ('QUEUED', 'RETRYING')
+            """, []).first?.optionalDate("next")
+    }
+}
+
+extension SQLRow {
+    func job() throws -> Job {
+        guard let state = JobState(rawValue: try string("state")) else {
+            throw SQLRowError(column: "state", expected: "a job state")
+        }
+        return Job(id: try uuid("job_id"), kind: try string("kind"), payload: try string("payload"), state: state,
+                   runAt: try date("run_at"), attempts: Int(try int("attempts")), maxAttempts: Int(try int("max_attempts")),
+                   lastError: try optionalString("last_error"), requestID: try optionalString("request_id"),
+                   createdAt: try date("created_at"), updatedAt: try date("updated_at"))
+    }
+}

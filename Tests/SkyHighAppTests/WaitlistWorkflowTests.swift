@@ -1,0 +1,149 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SkyHighApp
+import SkyHighCore
+import SkyHighStore
+import SkyHighTestSupport
+import Synchronization
+import Testing
+
+/// Cancel or expiry, then the queue, then the waitlist: the whole chain through the worker.
+@Suite struct WaitlistWorkflowTests {
+    static let flight = FlightID("SH100")!
+
+    final class RecordingSender: NotificationSender {
+        let sent = Mutex<[OutboxMessage]>([])
+        func send(_ message: OutboxMessage) async throws { sent.withLock { $0.append(message) } }
+    }
+
+    func worker(_ store: SQLStore, clock: any WallClock, sender: any NotificationSender) -> JobWorker {
+        JobWorker(store: store, clock: clock, logger: Logger(label: "test"),
+                  handlers: JobHandlers.all(store: store, clock: clock, notifier: sender, logger: Logger(label: "test")))
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aCancelledSeatGoesToTheWaitlistedPassengerAndTheyAreNotified(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let fixtures = Fixtures(store: store)
+            try await fixtures.flight(type: "A320")
+            let seats = try AircraftLayout.builtIn["A320"]!.seats().map(\.id)
+            let holders = try await fixtures.passengers(seats.count)
+            var holds: [Hold] = []
+            for (seat, passenger) in zip(seats, holders) {
+                let hold = try await store.placeHold(flightID: Self.flight, seatID: seat, passengerID: passenger,
+                                                     at: fixtures.clock.now(), duration: 120)
+                holds.append(try await store.confirmHold(hold.id, by: passenger, at: fixtures.clock.now()))
+            }
+            let waiting = try await fixtures.passengers(1)[0]
+            let entry = try await store.joinWaitlist(flightID: Self.flight, passengerID: waiting, preferences: SeatPreferences(),
+                                                     at: fixtures.clock.now())
+            let sender = RecordingSender()
+            let worker = worker(store, clock: fixtures.clock, sender: sender)
+            _ = try await store.cancelHold(holds[7].id, by: holds[7].passengerID, at: fixtures.clock.now())
+            try await worker.drain()
+            let assigned = try #require(try await store.waitlistEntry(entry.id))
+            #expect(assigned.state == .assigned && assigned.seatID == holds[7].seatID)
+            #expect(try await store.seatMap(Self.flight, at: fixtures.clock.now())?.state(of: holds[7].seatID) == .confirmed)
+            #expect(sender.sent.withLock { $0.map(\.kind) } == ["SEAT_ASSIGNED"])
+            #expect(try await store.outboxMessages(for: waiting).allSatisfy { $0.deliveredAt != nil })
+            // Running every job again changes nothing.
+            try await worker.drain()
+            #expect(sender.sent.withLock { $0.count } == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anExpiredHoldGoesToTheWaitlistAfterTheSweep(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let fixtures = Fixtures(store: store)
+            try await fixtures.flight()
+            let seats = try AircraftLayout.builtIn["A320"]!.seats().map(\.id)
+            let holders = try await fixtures.passengers(seats.count)
+            for (index, (seat, passenger)) in zip(seats, holders).enumerated() {
+                let hold = try await store.placeHold(flightID: Self.flight, seatID: seat, passengerID: passenger,
+                                                     at: fixtures.clock.now(), duration: 120)
+                if index != 0 { _ = try await store.confirmHold(hold.id, by: passenger, at: fixtures.clock.now()) }
+            }
+            let waiting = try await fixtures.passengers(1)[0]
+            let entry = try await store.joinWaitlist(flightID: Self.flight, passengerID: waiting, preferences: SeatPreferences(),
+                                                     at: fixtures.clock.now())
+            #expect(entry.state == .waiting)
+            let sender = RecordingSender()
+            let worker = worker(store, clock: fixtures.clock, sender: sender)
+            let sweeper = ExpirySweeper(store: store, clock: fixtures.clock, logger: Logger(label: "test"))
+            fixtures.clock.advance(by: 120)
+            #expect(try await sweeper.sweepOnce() == 1)
+            try await worker.drain()
+            #expect(try await store.waitlistEntry(entry.id)?.seatID == seats[0])
+            #expect(Set(sender.sent.withLock { $0.map(\.kind) }) == ["HOLD_EXPIRED", "SEAT_ASSIGNED"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aFailingHandlerIsRetriedThenDies(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let clock = ManualClock()
+            let job = try await store.enqueue(NewJob(kind: "always-fails", payload: "{}", maxAttempts: 3), requestID: "r1", at: clock.now())
+            let runs = Mutex(0)
+            let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"),
+                                   handlers: ["always-fails": { _ in
+                                       runs.withLock { $0 += 1 }
+                                       throw CancellationError()
+                                   }], retryPolicy: RetryPolicy(base: 10, cap: 10))
+            for _ in 0..<3 {
+                try await worker.drain()
+                clock.advance(by: 10)
+            }
+            try await worker.drain()
+            #expect(runs.withLock { $0 } == 3)
+            let dead = try #require(try await store.job(job.id))
+            #expect(dead.state == .dead && dead.attempts == 3 && dead.lastError != nil)
+        }
+    }
+
+    /// The running services on the real clock: a cancel reaches the waitlisted passenger within
+    /// a second, woken by the enqueue rather than a poll.
+    @Test(arguments: StoreKind.available)
+    func theRunningWorkerAssignsWithinASecond(kind: StoreKind) async throws {
+        try await withStore(kind) { base in
+            let clock = SystemClock()
+            let doorbell = WakeSignal()
+            let store = SQLStore(database: base.database, jobsEnqueued: { doorbell.signal() })
+            let fixtures = Fixtures(store: store, clock: ManualClock(clock.now()))
+            try await fixtures.flight(departsIn: 86_400 * 365)
+            let seats = try AircraftLayout.builtIn["A320"]!.seats().map(\.id)
+            let holders = try await fixtures.passengers(seats.count)
+            var last: Hold?
+            for (seat, passenger) in zip(seats, holders) {
+                let hold = try await store.placeHold(flightID: Self.flight, seatID: seat, passengerID: passenger,
+                                                     at: clock.now(), duration: 600)
+                last = try await store.confirmHold(hold.id, by: passenger, at: clock.now())
+            }
+            let waiting = try await fixtures.passengers(1)[0]
+            let entry = try await store.joinWaitlist(flightID: Self.flight, passengerID: waiting, preferences: SeatPreferences(),
+                                                     at: clock.now())
+            let (assignments, assigned) = AsyncStream.makeStream(of: Date.self)
+            let handlers = JobHandlers.all(store: store, clock: clock, notifier: RecordingSender(), logger: Logger(label: "test"))
+            let offer = try #require(handlers[JobKind.offerSeat])
+            let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"), handlers: handlers.merging([
+                JobKind.offerSeat: { job in
+                    try await offer(job)
+                    if try await store.waitlistEntry(entry.id)?.state == .assigned { assigned.yield(Date()) }
+                },
+            ]) { _, new in new }, maximumIdle: .seconds(30), wake: doorbell)
+            try await worker.drain()
+            let group = ServiceGroup(configuration: .init(services: [worker], logger: Logger(label: "test")))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let hold = try #require(last)
+                let cancelledAt = Date()
+                _ = try await store.cancelHold(hold.id, by: hold.passengerID, at: clock.now())
+                let when = try #require(await first(of: assignments, within: .seconds(5)))
+                #expect(when.timeIntervalSince(cancelledAt) < 1)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+}
