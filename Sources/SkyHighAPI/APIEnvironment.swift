@@ -14,9 +14,13 @@ public struct APIEnvironment: Sendable {
     public var sessionLifetime: TimeInterval
     /// Called after a hold is placed, so the expiry sweep can wake for the new expiry.
     public var holdPlaced: @Sendable (Hold) -> Void
+    /// Rate limits and the bot rule; `nil` serves everyone.
+    public var abuseGuard: AbuseGuard?
 
     public init(store: any SkyHighStore, clock: any WallClock, holdDuration: TimeInterval, adminToken: String,
-                sessionLifetime: TimeInterval = 24 * 3600, holdPlaced: @escaping @Sendable (Hold) -> Void = { _ in }) {
+                sessionLifetime: TimeInterval = 24 * 3600, abuseGuard: AbuseGuard? = nil,
+                holdPlaced: @escaping @Sendable (Hold) -> Void = { _ in }) {
+        self.abuseGuard = abuseGuard
         self.store = store
         self.clock = clock
         self.holdDuration = holdDuration

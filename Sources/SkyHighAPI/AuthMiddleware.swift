@@ -8,6 +8,7 @@ import SkyHighCore
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let environment: APIEnvironment
+    let sessions = SessionCache()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
@@ -18,7 +19,10 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         if Tokens.equal(hash, environment.adminTokenHash) {
             context.identity = .admin
+        } else if let booking = sessions.booking(hash, at: environment.clock.now()) {
+            context.identity = .passenger(booking)
         } else if let booking = try await environment.store.sessionBooking(tokenHash: hash, at: environment.clock.now()) {
+            sessions.remember(hash, booking: booking, at: environment.clock.now())
             context.identity = .passenger(booking)
         } else {
             throw Problem.unauthorized("invalid-token", "the token is unknown or has expired; sign in again")

@@ -32,6 +32,14 @@ public struct RouteTable: Sendable {
         }
     }
 
+    /// The specification's form (`/holds/{holdId}`) of a router endpoint path (`/holds/:holdId`).
+    static func pattern(_ endpointPath: String?) -> String? {
+        endpointPath.map { path in
+            path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                .joined(separator: "/").prefixed("/")
+        }
+    }
+
     /// Methods registered for a concrete path such as `/holds/123`.
     func methods(forPath path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/")
@@ -40,4 +48,8 @@ public struct RouteTable: Sendable {
             return pattern.count == segments.count && zip(pattern, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
         }.map(\.method)
     }
+}
+
+extension String {
+    fileprivate func prefixed(_ prefix: String) -> String { hasPrefix(prefix) ? self : prefix + self }
 }

@@ -11,17 +11,19 @@ public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
     table.addHoldRoutes(env)
     table.addWaitlistRoutes(env)
     table.addJobRoutes(env)
+    table.addAbuseRoutes(env)
     table.addOperationalRoutes(env)
     return table
 }
 
-/// The router with its middleware: problem mapping outermost, then authentication, then
-/// idempotency, then the routes.
+/// The router with its middleware: problem mapping outermost, then authentication, the abuse
+/// guard, idempotency, then the routes.
 public func buildRouter(_ env: APIEnvironment) -> Router<AppRequestContext> {
     let table = makeRouteTable(env)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware(routes: table))
     router.add(middleware: AuthMiddleware(environment: env))
+    if let guardian = env.abuseGuard { router.add(middleware: AbuseGuardMiddleware(guardian: guardian, environment: env)) }
     router.add(middleware: IdempotencyMiddleware(environment: env))
     table.register(on: router)
     return router

@@ -11,12 +11,16 @@ public struct BackgroundServices: Sendable {
     public let opened: OpenedStore
     public let sweeper: ExpirySweeper
     public let worker: JobWorker
+    public let abuseGuard: AbuseGuard
+    let blockSync: BlockSync
     let storeReady: StartGate
     let logger: Logger
 
     public static func make(_ config: Configuration, clock: any WallClock, logger: Logger) async throws -> BackgroundServices {
         let doorbell = WakeSignal()
-        let opened = try await StoreFactory.open(config, clock: clock, logger: logger, jobsEnqueued: { doorbell.signal() })
+        let blocksChanged = WakeSignal()
+        let opened = try await StoreFactory.open(config, clock: clock, logger: logger, jobsEnqueued: { doorbell.signal() },
+                                                 blocksChanged: { blocksChanged.signal() })
         let storeReady = StartGate.closed()
         let notifier: any NotificationSender = config.notificationURL.map {
             WebhookNotificationSender(url: $0, secret: config.webhookSecret, clock: clock, logger: logger)
@@ -26,11 +30,16 @@ public struct BackgroundServices: Sendable {
             handlers: JobHandlers.all(store: opened.store, clock: clock, notifier: notifier, logger: logger),
             concurrency: config.workerConcurrency, started: storeReady, wake: doorbell)
         let sweeper = ExpirySweeper(store: opened.store, clock: clock, logger: logger, started: storeReady)
-        return BackgroundServices(opened: opened, sweeper: sweeper, worker: worker, storeReady: storeReady, logger: logger)
+        let abuseGuard = AbuseGuard(policy: config.abuse, trustedProxies: config.trustedProxies,
+                                    allowlist: config.abuseAllowlist)
+        let blockSync = BlockSync(store: opened.store, guardian: abuseGuard, clock: clock, logger: logger,
+                                  wake: blocksChanged, started: storeReady)
+        return BackgroundServices(opened: opened, sweeper: sweeper, worker: worker, abuseGuard: abuseGuard,
+                                  blockSync: blockSync, storeReady: storeReady, logger: logger)
     }
 
     /// The store's own services first, so that a graceful shutdown stops them last.
-    public var services: [any Service] { opened.services + [sweeper, worker] }
+    public var services: [any Service] { opened.services + [sweeper, worker, blockSync] }
 
     /// Brings the schema up to date, then lets the background services start.
     public func prepareStore() async throws {
@@ -56,7 +65,7 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sys
     let sweeper = background.sweeper
     let environment = APIEnvironment(
         store: background.opened.store, clock: clock, holdDuration: TimeInterval(config.holdSeconds),
-        adminToken: config.adminToken, holdPlaced: { sweeper.holdPlaced($0) })
+        adminToken: config.adminToken, abuseGuard: background.abuseGuard, holdPlaced: { sweeper.holdPlaced($0) })
     var app = Application(
         router: buildRouter(environment),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "SkyHigh"),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SkyHighAPI
+import SkyHighCore
 
 /// Every setting of the service, read once from `SKYHIGH_*` variables (or the matching
 /// command-line options, which win) and checked before anything starts.
@@ -30,6 +31,12 @@ public struct Configuration: Sendable {
     public var workerConcurrency = 4
     /// Runs a job may take before it is DEAD.
     public var jobMaxAttempts = 10
+    /// Rate limit and bot rule.
+    public var abuse = AbusePolicy()
+    /// Proxies whose `X-Forwarded-For` is believed.
+    public var trustedProxies: [AddressRange] = []
+    /// Addresses never blocked or rate-limited by address (kiosks behind one address).
+    public var abuseAllowlist: [AddressRange] = []
 
     /// Settings for tests and tools: embedded store, fixed secrets.
     public init(adminToken: String = "admin-test-token", webhookSecret: String = "webhook-test-secret") {
@@ -54,6 +61,13 @@ public struct Configuration: Sendable {
         config.notificationURL = reader.httpURL("SKYHIGH_NOTIFICATION_URL")
         config.workerConcurrency = reader.int("SKYHIGH_WORKER_CONCURRENCY", in: 1...64) ?? config.workerConcurrency
         config.jobMaxAttempts = reader.int("SKYHIGH_JOB_MAX_ATTEMPTS", in: 1...100) ?? config.jobMaxAttempts
+        config.abuse.ratePerSecond = reader.double("SKYHIGH_RATE_LIMIT_PER_SECOND", in: 0...100_000) ?? config.abuse.ratePerSecond
+        config.abuse.burst = reader.double("SKYHIGH_RATE_LIMIT_BURST", in: 1...100_000) ?? config.abuse.burst
+        config.abuse.seatMapLimit = reader.int("SKYHIGH_ABUSE_SEATMAP_LIMIT", in: 1...100_000) ?? config.abuse.seatMapLimit
+        config.abuse.window = reader.double("SKYHIGH_ABUSE_WINDOW_SECONDS", in: 0.1...3600) ?? config.abuse.window
+        config.abuse.blockFor = reader.double("SKYHIGH_ABUSE_BLOCK_SECONDS", in: 1...604_800) ?? config.abuse.blockFor
+        config.trustedProxies = reader.addressRanges("SKYHIGH_TRUSTED_PROXIES")
+        config.abuseAllowlist = reader.addressRanges("SKYHIGH_ABUSE_ALLOWLIST")
         for (name, keyPath) in [("SKYHIGH_ADMIN_TOKEN", \Configuration.adminToken),
                                 ("SKYHIGH_WEBHOOK_SECRET", \Configuration.webhookSecret)] {
             if let value = reader.string(name) {
@@ -107,6 +121,29 @@ struct SettingsReader {
         }
         problems.append("\(name) must start with postgres:// or sqlite: (got \(text.prefix(20))...)")
         return nil
+    }
+
+    mutating func double(_ name: String, in range: ClosedRange<Double>) -> Double? {
+        guard let text = string(name) else { return nil }
+        guard let value = Double(text), range.contains(value) else {
+            problems.append("\(name)=\(text) must be a number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    /// Comma-separated addresses or CIDR ranges.
+    mutating func addressRanges(_ name: String) -> [AddressRange] {
+        guard let text = string(name) else { return [] }
+        var ranges: [AddressRange] = []
+        for item in text.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let range = AddressRange(String(item)) else {
+                problems.append("\(name): \(item) is not an IP address or CIDR range")
+                continue
+            }
+            ranges.append(range)
+        }
+        return ranges
     }
 
     mutating func httpURL(_ name: String) -> URL? {

@@ -19,9 +19,11 @@ public struct OpenedStore: Sendable {
 
 public enum StoreFactory {
     /// Opens the configured store. `jobsEnqueued` is called whenever jobs were enqueued, by this
-    /// process or (on PostgreSQL, through `LISTEN`) by any other.
+    /// process or (on PostgreSQL, through `LISTEN`) by any other; `blocksChanged` likewise when a
+    /// client was blocked or unblocked.
     public static func open(_ config: Configuration, poolSize: Int? = nil, clock: any WallClock, logger: Logger,
-                            jobsEnqueued: @escaping @Sendable () -> Void = {}) async throws -> OpenedStore {
+                            jobsEnqueued: @escaping @Sendable () -> Void = {},
+                            blocksChanged: @escaping @Sendable () -> Void = {}) async throws -> OpenedStore {
         let closes = TimeInterval(config.checkinCloseMinutes * 60)
         switch config.database {
         case .sqlite(let path):
@@ -37,7 +39,10 @@ public enum StoreFactory {
             let postgres = PostgresBackend(client: client, logger: logger)
             return OpenedStore(store: SQLStore(database: postgres, checkinCloses: closes,
                                                   jobAttempts: config.jobMaxAttempts, jobsEnqueued: jobsEnqueued),
-                               services: [client, PostgresJobListener(client: client, logger: logger, onNotification: jobsEnqueued)],
+                               services: [client,
+                                          PostgresListener(client: client, channel: .jobs, logger: logger, onNotification: jobsEnqueued),
+                                          PostgresListener(client: client, channel: .blocks, logger: logger,
+                                                           onNotification: blocksChanged)],
                                migrate: { try await PostgresStore.migrate(postgres, now: clock.now()) },
                                kind: "postgres")
         }

@@ -156,7 +156,7 @@ public protocol IdempotencyStore: Sendable {
 
 /// Everything the service keeps, in one store.
 public protocol SkyHighStore: FlightStore, BookingStore, SessionStore, HoldStore, WaitlistStore, JobStore,
-    NotificationStore, IdempotencyStore {
+    NotificationStore, IdempotencyStore, AbuseStore {
     /// Cheap round trip used by readiness checks.
     func ping() async throws
 }

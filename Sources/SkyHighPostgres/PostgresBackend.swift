@@ -9,7 +9,7 @@ import SkyHighStore
 /// row locks where a transaction reads what it will change.
 public final class PostgresBackend: SQLDatabase {
     public let dialect = SQLDialect(lockForUpdate: " FOR UPDATE", claimUnlocked: " FOR UPDATE SKIP LOCKED",
-                                    announceJobs: "NOTIFY \(PostgresJobListener.channel)")
+                                    notifiesOnCommit: true)
     /// The pool; it must be running (see ``PostgresClient/run()``) before queries are made.
     public let client: PostgresClient
     private let logger: Logger

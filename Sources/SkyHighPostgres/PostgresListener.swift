@@ -2,18 +2,19 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import SkyHighStore
 
-/// Wakes this process's workers when any process commits a transaction that enqueued jobs
-/// (`NOTIFY skyhigh_jobs`, sent by the store in that transaction). Reconnects after a failure;
-/// workers also poll, so a lost notification only costs latency.
-public struct PostgresJobListener: Service {
-    public static let channel = "skyhigh_jobs"
+/// Calls back when any process commits a transaction that signalled `channel` (`LISTEN`).
+/// Reconnects after a failure; what it wakes also polls, so a lost signal costs only latency.
+public struct PostgresListener: Service {
     let client: PostgresClient
+    let channel: StoreChannel
     let logger: Logger
     let onNotification: @Sendable () -> Void
 
-    public init(client: PostgresClient, logger: Logger, onNotification: @escaping @Sendable () -> Void) {
+    public init(client: PostgresClient, channel: StoreChannel, logger: Logger, onNotification: @escaping @Sendable () -> Void) {
         self.client = client
+        self.channel = channel
         self.logger = logger
         self.onNotification = onNotification
     }
@@ -23,13 +24,16 @@ public struct PostgresJobListener: Service {
             while !Task.isCancelled {
                 do {
                     try await client.withConnection { connection in
-                        try await connection.listen(on: Self.channel) { notifications in
+                        try await connection.listen(on: channel.rawValue) { notifications in
+                            // Anything committed while not listening is caught up by the first call.
+                            onNotification()
                             for try await _ in notifications { onNotification() }
                         }
                     }
                 } catch {
                     if Task.isCancelled { return }
-                    logger.warning("job notifications interrupted; reconnecting", metadata: ["error": "\(error)"])
+                    logger.warning("store signals interrupted; reconnecting",
+                                   metadata: ["channel": "\(channel.rawValue)", "error": "\(error)"])
                     try? await Task.sleep(for: .seconds(1))
                 }
             }

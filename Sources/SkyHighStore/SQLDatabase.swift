@@ -78,14 +78,29 @@ public struct SQLDialect: Sendable {
     public let lockForUpdate: String
     /// Appended to a `SELECT` that claims rows other workers may be claiming (`FOR UPDATE SKIP LOCKED`).
     public let claimUnlocked: String
-    /// Run in a transaction that enqueued jobs, to wake workers in other processes when it
-    /// commits (`NOTIFY`); `nil` where the database has no such signal.
-    public let announceJobs: String?
+    /// Whether other processes can be signalled on commit (`NOTIFY`, PostgreSQL); SQLite has one
+    /// process, which signals itself.
+    public let notifiesOnCommit: Bool
 
-    public init(lockForUpdate: String, claimUnlocked: String, announceJobs: String? = nil) {
+    public init(lockForUpdate: String, claimUnlocked: String, notifiesOnCommit: Bool = false) {
         self.lockForUpdate = lockForUpdate
         self.claimUnlocked = claimUnlocked
-        self.announceJobs = announceJobs
+        self.notifiesOnCommit = notifiesOnCommit
+    }
+}
+
+/// The signals the store sends other processes when a transaction commits.
+public enum StoreChannel: String, Sendable, CaseIterable {
+    /// Jobs were enqueued: workers should look.
+    case jobs = "skyhigh_jobs"
+    /// A client was blocked or unblocked: abuse guards should reload their blocks.
+    case blocks = "skyhigh_blocks"
+}
+
+extension SQLExecutor {
+    /// Signals `channel` when the transaction commits, where the database can.
+    func announce(_ channel: StoreChannel, _ dialect: SQLDialect) async throws {
+        if dialect.notifiesOnCommit { try await run("NOTIFY \(channel.rawValue)", []) }
     }
 }
 

@@ -23,7 +23,7 @@ extension SQLStore {
             VALUES ($1, $2, $3, 'QUEUED', $4, 0, $5, $6, $7, $7)
             """, [.id(id), .text(job.kind), .text(job.payload), .date(job.runAt ?? now), .int(Int64(job.maxAttempts ?? jobAttempts)),
                   .optional(requestID), .date(now)])
-        if let announce = database.dialect.announceJobs { try await sql.run(announce, []) }
+        try await sql.announce(.jobs, database.dialect)
         return id
     }
 
@@ -88,7 +88,7 @@ extension SQLStore {
             try await sql.run("""
                 UPDATE jobs SET state = 'QUEUED', attempts = 0, run_at = $2, updated_at = $2 WHERE job_id = $1 AND state = 'DEAD'
                 """, [.id(id), .date(now)])
-            if let announce = database.dialect.announceJobs { try await sql.run(announce, []) }
+            try await sql.announce(.jobs, database.dialect)
             return id
         }
         jobsEnqueued()

@@ -99,6 +99,27 @@ public enum SharedMigrations {
                 """,
                 "CREATE INDEX notifications_by_passenger ON notifications (passenger_id, created_at)",
             ]),
+            Migration(version: 7, name: "abuse incidents and blocks", statements: [
+                """
+                CREATE TABLE incidents (
+                    incident_id TEXT PRIMARY KEY,
+                    client_key TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    first_at \(types.timestamp) NOT NULL,
+                    last_at \(types.timestamp) NOT NULL,
+                    evidence TEXT NOT NULL,
+                    blocked_until \(types.timestamp)
+                )\(types.tableOptions)
+                """,
+                "CREATE INDEX incidents_by_time ON incidents (last_at)",
+                """
+                CREATE TABLE blocks (
+                    client_key TEXT PRIMARY KEY,
+                    blocked_until \(types.timestamp) NOT NULL,
+                    incident_id TEXT REFERENCES incidents (incident_id)
+                )\(types.tableOptions)
+                """,
+            ]),
         ]
     }
 }

@@ -17,10 +17,12 @@ struct APIHarness: Sendable {
 
     /// Runs `body` against the router in-process (`.router`) or over a real socket (`.live`).
     static func run(_ kind: StoreKind, mode: TestingSetup = .router, holdSeconds: TimeInterval = 120,
+                    abuseGuard: AbuseGuard? = nil,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock(Date().truncatedToMilliseconds)
-            let env = APIEnvironment(store: store, clock: clock, holdDuration: holdSeconds, adminToken: adminToken)
+            let env = APIEnvironment(store: store, clock: clock, holdDuration: holdSeconds, adminToken: adminToken,
+                                     abuseGuard: abuseGuard)
             let app = Application(router: buildRouter(env),
                                   configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             try await app.test(mode) { client in

@@ -1,0 +1,132 @@
+import Foundation
+import Metrics
+import SkyHighCore
+import Synchronization
+
+/// Per-client rate limits and the bot rule, in memory: no store round trip per request. The
+/// clients tracked are bounded (the least recently seen are forgotten first), so a flood of
+/// distinct addresses cannot exhaust memory. Blocks come from the store, so every instance
+/// enforces every block; this instance's own detections apply at once.
+public final class AbuseGuard: Sendable {
+    public enum Verdict: Sendable, Equatable {
+        case allowed(remaining: Int?)
+        case limited(retryAfter: TimeInterval)
+        case blocked(until: Date)
+        /// This request tripped the bot rule: the client is blocked from now on.
+        case detected(Incident)
+    }
+
+    private struct ClientState {
+        var bucket: TokenBucket
+        var reads = DistinctSeatMapReads()
+        var lastSeen: Date
+    }
+
+    let policy: AbusePolicy
+    let allowlist: [AddressRange]
+    public let resolver: ClientAddressResolver
+    let maximumClients: Int
+    private static let shardCount = 16
+    /// Clients spread over separately locked shards, so concurrent requests rarely wait on each other.
+    private final class Shard: Sendable {
+        let clients = Mutex<[String: ClientState]>([:])
+    }
+    private let shards: [Shard]
+    private let blocks = Mutex<[String: Date]>([:])
+    private let requests = (allowed: Counter(label: "skyhigh_guard_requests_total", dimensions: [("outcome", "allowed")]),
+                            limited: Counter(label: "skyhigh_guard_requests_total", dimensions: [("outcome", "limited")]),
+                            blocked: Counter(label: "skyhigh_guard_requests_total", dimensions: [("outcome", "blocked")]))
+    private let incidents = Counter(label: "skyhigh_abuse_incidents_total")
+
+    public init(policy: AbusePolicy, trustedProxies: [AddressRange] = [], allowlist: [AddressRange] = [],
+                maximumClients: Int = 100_000) {
+        self.policy = policy
+        self.allowlist = allowlist
+        self.resolver = ClientAddressResolver(trustedProxies: trustedProxies)
+        self.maximumClients = maximumClients
+        self.shards = (0..<Self.shardCount).map { _ in Shard() }
+    }
+
+    /// Whether an address is on the allowlist (airport kiosks behind one address).
+    public func isAllowlisted(_ address: String) -> Bool { allowlist.contains(address: address) }
+
+    /// Decides one request. `byAddress` is true when `clientKey` names an address rather than a
+    /// booking; an allowlisted address is then neither limited nor blocked. `seatMap` is the
+    /// flight whose seat map is being read, if that is what the request does.
+    public func check(clientKey: String, address: String, byAddress: Bool, seatMap: String?, at now: Date) -> Verdict {
+        if let until = blocks.withLock({ $0[clientKey] }), until > now {
+            requests.blocked.increment()
+            return .blocked(until: until)
+        }
+        if byAddress && isAllowlisted(address) {
+            requests.allowed.increment()
+            return .allowed(remaining: nil)
+        }
+        let verdict = shard(clientKey).clients.withLock { clients -> Verdict in
+            var state = clients[clientKey] ?? ClientState(bucket: TokenBucket(burst: policy.burst, at: now), lastSeen: now)
+            if clients[clientKey] == nil && clients.count >= maximumClients / Self.shardCount {
+                Self.evictOldest(&clients)
+            }
+            defer {
+                state.lastSeen = now
+                clients[clientKey] = state
+            }
+            if let flight = seatMap {
+                let distinct = state.reads.record(flight, at: now, window: policy.window)
+                if distinct > policy.seatMapLimit {
+                    let evidence = JSONEncoder.payload(SeatMapEvidence(distinctSeatMaps: distinct, windowSeconds: policy.window,
+                                                                       sampleFlights: state.reads.sample, address: address))
+                    state.reads = DistinctSeatMapReads()
+                    return .detected(Incident(id: UUID(), clientKey: clientKey, rule: "seatmap-scan",
+                                              firstAt: now - policy.window, lastAt: now, evidence: evidence,
+                                              blockedUntil: now + policy.blockFor))
+                }
+            }
+            guard policy.ratePerSecond > 0 else { return .allowed(remaining: nil) }
+            switch state.bucket.take(rate: policy.ratePerSecond, burst: policy.burst, at: now) {
+            case .allowed(let remaining): return .allowed(remaining: remaining)
+            case .limited(let retryAfter): return .limited(retryAfter: retryAfter)
+            }
+        }
+        switch verdict {
+        case .allowed: requests.allowed.increment()
+        case .limited: requests.limited.increment()
+        case .detected(let incident):
+            incidents.increment()
+            requests.blocked.increment()
+            if let until = incident.blockedUntil { blocks.withLock { $0[clientKey] = until } }
+        case .blocked: requests.blocked.increment()
+        }
+        return verdict
+    }
+
+    /// Replaces the blocks with those the store holds (after a change on any instance).
+    public func setBlocks(_ current: [String: Date]) {
+        blocks.withLock { $0 = current }
+    }
+
+    public func liftBlock(_ clientKey: String) {
+        blocks.withLock { $0[clientKey] = nil }
+        shard(clientKey).clients.withLock { $0[clientKey] = nil }
+    }
+
+    /// How many clients are tracked now (for tests and metrics).
+    public var trackedClients: Int { shards.reduce(0) { $0 + $1.clients.withLock { $0.count } } }
+
+    private func shard(_ key: String) -> Shard {
+        shards[Int(UInt(bitPattern: key.hashValue) % UInt(Self.shardCount))]
+    }
+
+    /// Forgets the least recently seen tenth of a full shard.
+    private static func evictOldest(_ clients: inout [String: ClientState]) {
+        let victims = clients.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(max(1, clients.count / 10))
+        for (key, _) in victims { clients[key] = nil }
+    }
+}
+
+struct SeatMapEvidence: Encodable {
+    let distinctSeatMaps: Int
+    let windowSeconds: Double
+    let sampleFlights: [String]
+    let address: String
+}

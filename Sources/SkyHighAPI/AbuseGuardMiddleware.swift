@@ -1,0 +1,76 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SkyHighCore
+
+/// Runs every request past the abuse guard: identifies the client (the signed-in booking, else
+/// the address, with `X-Forwarded-For` believed only from trusted proxies), applies the rate
+/// limit and the bot rule, and answers 429 with `Retry-After` when the client must wait.
+struct AbuseGuardMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let seatMapRoute = "/flights/{flightId}/seatmap"
+    static let operationalRoutes: Set<String> = ["/health/live", "/health/ready", "/openapi.yaml", "/metrics"]
+    let guardian: AbuseGuard
+    let environment: APIEnvironment
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Admins and health probes are operators, not clients to throttle.
+        let route = RouteTable.pattern(context.endpointPath)
+        if context.identity == .admin || Self.operationalRoutes.contains(route ?? "") {
+            return try await next(request, context)
+        }
+        let peer = context.remoteAddress?.ipAddress ?? "127.0.0.1"
+        let address = guardian.resolver.resolve(peer: peer, forwardedFor: request.headers[.xForwardedFor])
+        let clientKey: String
+        if case .passenger(let reference) = context.identity {
+            clientKey = "booking:\(reference)"
+        } else {
+            clientKey = "ip:\(address)"
+        }
+        let seatMap = request.method == .get && route == Self.seatMapRoute
+            ? context.parameters.get("flightId") : nil
+        let now = environment.clock.now()
+        switch guardian.check(clientKey: clientKey, address: address, byAddress: context.identity == nil,
+                              seatMap: seatMap, at: now) {
+        case .allowed(let remaining):
+            var response = try await next(request, context)
+            if let remaining {
+                response.headers[.rateLimitLimit] = "\(Int(guardian.policy.burst))"
+                response.headers[.rateLimitRemaining] = "\(remaining)"
+            }
+            return response
+        case .limited(let retryAfter):
+            throw Problem("rate-limited", .tooManyRequests, "Too many requests",
+                          "slow down: at most \(guardian.policy.ratePerSecond) requests per second",
+                          headers: [.retryAfter: Self.seconds(retryAfter), .rateLimitLimit: "\(Int(guardian.policy.burst))",
+                                    .rateLimitRemaining: "0", .rateLimitReset: Self.seconds(retryAfter)])
+        case .blocked(let until):
+            throw Self.blocked(clientKey, until: until, now: now)
+        case .detected(let incident):
+            do {
+                try await environment.store.recordIncident(incident)
+            } catch {
+                context.logger.error("could not record abuse incident", metadata: ["error": "\(error)"])
+            }
+            context.logger.warning("client blocked", metadata: ["client": "\(clientKey)", "rule": "\(incident.rule)"])
+            throw Self.blocked(clientKey, until: incident.blockedUntil ?? now, now: now)
+        }
+    }
+
+    static func blocked(_ clientKey: String, until: Date, now: Date) -> Problem {
+        Problem("client-blocked", .tooManyRequests, "Client blocked",
+                "\(clientKey) is blocked until \(Timestamp.format(until)) for automated traffic",
+                extensions: ["clientKey": clientKey],
+                headers: [.retryAfter: seconds(until.timeIntervalSince(now))])
+    }
+
+    /// Whole seconds, rounded up, at least 1.
+    static func seconds(_ interval: TimeInterval) -> String { "\(max(1, Int(interval.rounded(.up))))" }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
+    static let rateLimitLimit = Self("RateLimit-Limit")!
+    static let rateLimitRemaining = Self("RateLimit-Remaining")!
+    static let rateLimitReset = Self("RateLimit-Reset")!
+}

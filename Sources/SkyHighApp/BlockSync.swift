@@ -1,0 +1,40 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SkyHighAPI
+import SkyHighCore
+
+/// Keeps the abuse guard's blocks equal to the store's: at start, whenever any instance blocks
+/// or unblocks a client (woken through the store's signal), and every `maximumIdle` as a safety net.
+final class BlockSync: Service {
+    let store: any AbuseStore
+    let guardian: AbuseGuard
+    let clock: any WallClock
+    let logger: Logger
+    let wake: WakeSignal
+    let started: StartGate
+    let maximumIdle: Duration
+
+    init(store: any AbuseStore, guardian: AbuseGuard, clock: any WallClock, logger: Logger, wake: WakeSignal,
+         started: StartGate, maximumIdle: Duration = .seconds(10)) {
+        self.store = store
+        self.guardian = guardian
+        self.clock = clock
+        self.logger = logger
+        self.wake = wake
+        self.started = started
+        self.maximumIdle = maximumIdle
+    }
+
+    func reload() async throws {
+        guardian.setBlocks(try await store.activeBlocks(at: clock.now()))
+    }
+
+    func run() async throws {
+        await started.wait()
+        await PacedLoop(clock: clock, wake: wake, maximumIdle: maximumIdle, logger: logger, name: "block sync").run {
+            try await self.reload()
+            return nil
+        }
+    }
+}
