@@ -16,17 +16,33 @@ public struct APIEnvironment: Sendable {
     public var holdPlaced: @Sendable (Hold) -> Void
     /// Rate limits and the bot rule; `nil` serves everyone.
     public var abuseGuard: AbuseGuard?
+    /// Seat maps served from memory.
+    public var seatMaps: SeatMapCache
+    /// Live seat changes for Server-Sent Events.
+    public var seatChanges: SeatChangeHub
 
     public init(store: any SkyHighStore, clock: any WallClock, holdDuration: TimeInterval, adminToken: String,
                 sessionLifetime: TimeInterval = 24 * 3600, abuseGuard: AbuseGuard? = nil,
+                seatMaps: SeatMapCache? = nil, seatChanges: SeatChangeHub? = nil,
                 holdPlaced: @escaping @Sendable (Hold) -> Void = { _ in }) {
         self.abuseGuard = abuseGuard
+        self.seatMaps = seatMaps ?? SeatMapCache(store: store, clock: clock)
+        self.seatChanges = seatChanges ?? SeatChangeHub(store: store)
         self.store = store
         self.clock = clock
         self.holdDuration = holdDuration
         self.adminTokenHash = Tokens.hash(adminToken)
         self.sessionLifetime = sessionLifetime
         self.holdPlaced = holdPlaced
+    }
+}
+
+extension APIEnvironment {
+    /// Seats of `flight` changed through this instance: its next seat-map read shows it, and
+    /// live followers hear of it.
+    public func seatsChanged(_ flight: FlightID) {
+        seatMaps.invalidate(flight)
+        seatChanges.flightChanged(flight)
     }
 }
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -18,19 +17,13 @@ extension RouteTable {
 
         add(.get, "/flights/{flightId}/seatmap") { request, context in
             let flightID = try context.flightID()
-            guard let map = try await env.store.seatMap(flightID, at: env.clock.now()) else {
-                throw DomainError.flightNotFound(flightID)
-            }
-            let body = try JSONBody.encoder.encode(SeatMapResponse(map))
-            // The ETag covers the bytes, so a hold that lapsed without a sweep still changes it.
-            let digest = SHA256.hash(data: body).prefix(8).map { String(format: "%02x", $0) }.joined()
-            let etag = "\"\(map.version)-\(digest)\""
-            var headers: HTTPFields = [.eTag: etag, .cacheControl: "no-cache"]
-            if let match = request.headers[.ifNoneMatch], Self.matches(match, etag) {
+            guard let map = try await env.seatMaps.entry(for: flightID) else { throw DomainError.flightNotFound(flightID) }
+            var headers: HTTPFields = [.eTag: map.etag, .cacheControl: "no-cache"]
+            if let match = request.headers[.ifNoneMatch], Self.matches(match, map.etag) {
                 return Response(status: .notModified, headers: headers)
             }
             headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: map.body))
         }
     }
 

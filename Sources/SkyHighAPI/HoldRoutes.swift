@@ -14,6 +14,7 @@ extension RouteTable {
             let hold = try await env.store.placeHold(flightID: flightID, seatID: seatID, passengerID: body.passengerId,
                                                      at: env.clock.now(), duration: env.holdDuration)
             env.holdPlaced(hold)
+            env.seatsChanged(flightID)
             return try JSONBody.response(HoldResponse(hold, at: hold.createdAt), status: .created,
                                          headers: [.location: "/holds/\(hold.id.lowercased)"])
         }
@@ -27,6 +28,7 @@ extension RouteTable {
             let hold = try await Self.ownHold(context, env)
             let now = env.clock.now()
             let confirmed = try await env.store.confirmHold(hold.id, by: hold.passengerID, at: now)
+            env.seatsChanged(hold.flightID)
             return try JSONBody.response(HoldResponse(confirmed, at: now))
         }
 
@@ -34,6 +36,7 @@ extension RouteTable {
             let hold = try await Self.ownHold(context, env)
             let now = env.clock.now()
             let cancelled = try await env.store.cancelHold(hold.id, by: hold.passengerID, at: now)
+            env.seatsChanged(hold.flightID)
             return try JSONBody.response(HoldResponse(cancelled, at: now))
         }
     }

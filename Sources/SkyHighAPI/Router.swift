@@ -8,6 +8,7 @@ public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
     table.addSessionRoutes(env)
     table.addAdminRoutes(env)
     table.addFlightRoutes(env)
+    table.addSeatEventRoutes(env)
     table.addHoldRoutes(env)
     table.addWaitlistRoutes(env)
     table.addJobRoutes(env)

@@ -12,6 +12,7 @@ extension RouteTable {
             try await Self.authorize(body.passengerId, of: reference, on: flightID, env)
             let entry = try await env.store.joinWaitlist(flightID: flightID, passengerID: body.passengerId,
                                                          preferences: body.preferences ?? SeatPreferences(), at: env.clock.now())
+            env.seatsChanged(flightID)
             return try JSONBody.response(
                 WaitlistEntryResponse(entry, position: try await env.store.waitlistPosition(of: entry)), status: .created,
                 headers: [.location: "/waitlist/\(entry.id.lowercased)"])

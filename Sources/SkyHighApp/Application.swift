@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import SkyHighAPI
 import SkyHighCore
+import SkyHighStore
 
 /// The store and the background services every process runs: the expiry sweep and the job
 /// worker. `serve` adds the HTTP server; `worker` runs these alone.
@@ -12,15 +13,32 @@ public struct BackgroundServices: Sendable {
     public let sweeper: ExpirySweeper
     public let worker: JobWorker
     public let abuseGuard: AbuseGuard
+    public let seatMaps: SeatMapCache
+    public let seatChanges: SeatChangeHub
     let blockSync: BlockSync
+    let reconciler: SeatMapReconciler
     let storeReady: StartGate
     let logger: Logger
 
     public static func make(_ config: Configuration, clock: any WallClock, logger: Logger) async throws -> BackgroundServices {
         let doorbell = WakeSignal()
         let blocksChanged = WakeSignal()
-        let opened = try await StoreFactory.open(config, clock: clock, logger: logger, jobsEnqueued: { doorbell.signal() },
-                                                 blocksChanged: { blocksChanged.signal() })
+        let relay = SeatChangeRelay()
+        let opened = try await StoreFactory.open(
+            config, clock: clock, logger: logger,
+            signals: StoreSignals(jobsEnqueued: { doorbell.signal() }, seatsChanged: { relay.send($0) }),
+            anySeatsChanged: { relay.send(nil) }, blocksChanged: { blocksChanged.signal() })
+        let seatMaps = SeatMapCache(store: opened.store, clock: clock)
+        let seatChanges = SeatChangeHub(store: opened.store)
+        relay.connect { flight in
+            if let flight {
+                seatMaps.invalidate(flight)
+                seatChanges.flightChanged(flight)
+            } else {
+                seatMaps.invalidateAll()
+                seatChanges.everythingChanged()
+            }
+        }
         let storeReady = StartGate.closed()
         let notifier: any NotificationSender = config.notificationURL.map {
             WebhookNotificationSender(url: $0, secret: config.webhookSecret, clock: clock, logger: logger)
@@ -34,12 +52,15 @@ public struct BackgroundServices: Sendable {
                                     allowlist: config.abuseAllowlist)
         let blockSync = BlockSync(store: opened.store, guardian: abuseGuard, clock: clock, logger: logger,
                                   wake: blocksChanged, started: storeReady)
+        let reconciler = SeatMapReconciler(seatMaps: seatMaps, seatChanges: seatChanges, clock: clock, logger: logger,
+                                           started: storeReady)
         return BackgroundServices(opened: opened, sweeper: sweeper, worker: worker, abuseGuard: abuseGuard,
-                                  blockSync: blockSync, storeReady: storeReady, logger: logger)
+                                  seatMaps: seatMaps, seatChanges: seatChanges, blockSync: blockSync,
+                                  reconciler: reconciler, storeReady: storeReady, logger: logger)
     }
 
     /// The store's own services first, so that a graceful shutdown stops them last.
-    public var services: [any Service] { opened.services + [sweeper, worker, blockSync] }
+    public var services: [any Service] { opened.services + [sweeper, worker, blockSync, reconciler] }
 
     /// Brings the schema up to date, then lets the background services start.
     public func prepareStore() async throws {
@@ -65,7 +86,8 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sys
     let sweeper = background.sweeper
     let environment = APIEnvironment(
         store: background.opened.store, clock: clock, holdDuration: TimeInterval(config.holdSeconds),
-        adminToken: config.adminToken, abuseGuard: background.abuseGuard, holdPlaced: { sweeper.holdPlaced($0) })
+        adminToken: config.adminToken, abuseGuard: background.abuseGuard, seatMaps: background.seatMaps,
+        seatChanges: background.seatChanges, holdPlaced: { sweeper.holdPlaced($0) })
     var app = Application(
         router: buildRouter(environment),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "SkyHigh"),

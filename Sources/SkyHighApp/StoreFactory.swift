@@ -18,18 +18,19 @@ public struct OpenedStore: Sendable {
 }
 
 public enum StoreFactory {
-    /// Opens the configured store. `jobsEnqueued` is called whenever jobs were enqueued, by this
-    /// process or (on PostgreSQL, through `LISTEN`) by any other; `blocksChanged` likewise when a
-    /// client was blocked or unblocked.
+    /// Opens the configured store. `signals` hear of every committed change, made by this process
+    /// or (on PostgreSQL, through `LISTEN`) by any other; `seatsChanged` gets `nil` when anything
+    /// may have changed (a listener reconnected). `blocksChanged` likewise for blocks.
     public static func open(_ config: Configuration, poolSize: Int? = nil, clock: any WallClock, logger: Logger,
-                            jobsEnqueued: @escaping @Sendable () -> Void = {},
+                            signals: StoreSignals = StoreSignals(),
+                            anySeatsChanged: @escaping @Sendable () -> Void = {},
                             blocksChanged: @escaping @Sendable () -> Void = {}) async throws -> OpenedStore {
         let closes = TimeInterval(config.checkinCloseMinutes * 60)
         switch config.database {
         case .sqlite(let path):
             let sqlite = try await EmbeddedDatabase.open(path: path)
             return OpenedStore(store: SQLStore(database: sqlite, checkinCloses: closes,
-                                                  jobAttempts: config.jobMaxAttempts, jobsEnqueued: jobsEnqueued),
+                                                  jobAttempts: config.jobMaxAttempts, signals: signals),
                                services: [ClosesOnShutdown { try await sqlite.close() }],
                                migrate: { try await EmbeddedStore.migrate(sqlite, now: clock.now()) },
                                kind: "sqlite:\(path ?? ":memory:")")
@@ -38,11 +39,21 @@ public enum StoreFactory {
                                                   logger: logger)
             let postgres = PostgresBackend(client: client, logger: logger)
             return OpenedStore(store: SQLStore(database: postgres, checkinCloses: closes,
-                                                  jobAttempts: config.jobMaxAttempts, jobsEnqueued: jobsEnqueued),
+                                                  jobAttempts: config.jobMaxAttempts, signals: signals),
                                services: [client,
-                                          PostgresListener(client: client, channel: .jobs, logger: logger, onNotification: jobsEnqueued),
-                                          PostgresListener(client: client, channel: .blocks, logger: logger,
-                                                           onNotification: blocksChanged)],
+                                          PostgresListener(client: client, channel: .jobs, logger: logger) { _ in
+                                              signals.jobsEnqueued()
+                                          },
+                                          PostgresListener(client: client, channel: .blocks, logger: logger) { _ in
+                                              blocksChanged()
+                                          },
+                                          PostgresListener(client: client, channel: .seats, logger: logger) { payload in
+                                              if let flight = payload.flatMap(FlightID.init) {
+                                                  signals.seatsChanged(flight)
+                                              } else {
+                                                  anySeatsChanged()
+                                              }
+                                          }],
                                migrate: { try await PostgresStore.migrate(postgres, now: clock.now()) },
                                kind: "postgres")
         }

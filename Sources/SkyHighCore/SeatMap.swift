@@ -20,12 +20,15 @@ public struct SeatMap: Sendable, Equatable {
     /// Increases with every seat-state change of the flight.
     public let version: Int64
     public let cabins: [CabinRows]
+    /// When a HELD hold on the map expires next: the map changes then even if nothing is written.
+    public let nextExpiry: Date?
 
     /// Groups `seats` (in layout order) by cabin and row; a seat with a live hold in `live`
     /// takes that hold's state, every other seat is AVAILABLE.
-    public init(flightID: FlightID, version: Int64, seats: [Seat], live: [SeatID: SeatState]) {
+    public init(flightID: FlightID, version: Int64, seats: [Seat], live: [SeatID: SeatState], nextExpiry: Date? = nil) {
         self.flightID = flightID
         self.version = version
+        self.nextExpiry = nextExpiry
         var cabins: [CabinRows] = []
         var index = seats.startIndex
         while index < seats.endIndex {

@@ -9,6 +9,10 @@ public protocol FlightStore: Sendable {
     func seatMap(_ id: FlightID, at now: Date) async throws -> SeatMap?
     /// The flight's history, oldest first.
     func events(of id: FlightID) async throws -> [FlightEvent]
+    /// The seat-changing events after `version`, in version order (for live seat changes).
+    func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> [FlightEvent]
+    /// The current seat-map version of each flight named that exists.
+    func flightVersions(_ ids: [FlightID]) async throws -> [FlightID: Int64]
 }
 
 /// Bookings made elsewhere and imported by admins.

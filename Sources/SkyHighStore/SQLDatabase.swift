@@ -95,12 +95,17 @@ public enum StoreChannel: String, Sendable, CaseIterable {
     case jobs = "skyhigh_jobs"
     /// A client was blocked or unblocked: abuse guards should reload their blocks.
     case blocks = "skyhigh_blocks"
+    /// Seats of a flight changed; the payload is the flight id.
+    case seats = "skyhigh_seats"
 }
 
 extension SQLExecutor {
     /// Signals `channel` when the transaction commits, where the database can.
-    func announce(_ channel: StoreChannel, _ dialect: SQLDialect) async throws {
-        if dialect.notifiesOnCommit { try await run("NOTIFY \(channel.rawValue)", []) }
+    func announce(_ channel: StoreChannel, payload: String = "", _ dialect: SQLDialect) async throws {
+        if dialect.notifiesOnCommit {
+            try await run("SELECT COUNT(*) AS sent FROM (SELECT pg_notify($1, $2)) AS signal",
+                          [.text(channel.rawValue), .text(payload)])
+        }
     }
 }
 

@@ -46,7 +46,7 @@ extension SQLStore {
     public func seatMap(_ id: FlightID, at now: Date) async throws -> SeatMap? {
         // One statement, so the version and the seat states come from one snapshot.
         let rows = try await database.run("""
-            SELECT f.version, s.seat_id, s.cabin, s.characteristics, h.state
+            SELECT f.version, s.seat_id, s.cabin, s.characteristics, h.state, h.expires_at
             FROM flights f
             JOIN seats s ON s.flight_id = f.flight_id
             LEFT JOIN holds h ON h.flight_id = s.flight_id AND h.seat_id = s.seat_id
@@ -57,6 +57,7 @@ extension SQLStore {
         guard let first = rows.first else { return nil }
         var seats: [Seat] = []
         var live: [SeatID: SeatState] = [:]
+        var nextExpiry: Date?
         seats.reserveCapacity(rows.count)
         for row in rows {
             let seatID = try row.seatID("seat_id")
@@ -68,21 +69,49 @@ extension SQLStore {
             seats.append(Seat(id: seatID, cabin: cabin, characteristics: characteristics))
             if let state = try row.optionalString("state").flatMap(HoldState.init(rawValue:)) {
                 live[seatID] = state.seatState
+                if state == .held, let expiry = try row.optionalDate("expires_at") {
+                    nextExpiry = min(nextExpiry ?? expiry, expiry)
+                }
             }
         }
-        return SeatMap(flightID: id, version: try first.int("version"), seats: seats, live: live)
+        return SeatMap(flightID: id, version: try first.int("version"), seats: seats, live: live, nextExpiry: nextExpiry)
+    }
+
+    public func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> [FlightEvent] {
+        try await database.run("""
+            SELECT \(Self.eventColumns) FROM flight_events
+            WHERE flight_id = $1 AND version > $2 ORDER BY version LIMIT $3
+            """, [.text(id.rawValue), .int(version), .int(Int64(limit))]).map { try $0.flightEvent() }
+    }
+
+    public func flightVersions(_ ids: [FlightID]) async throws -> [FlightID: Int64] {
+        guard !ids.isEmpty else { return [:] }
+        var versions: [FlightID: Int64] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            let slice = Array(ids[chunk..<min(chunk + 500, ids.count)])
+            let list = (1...slice.count).map { "$\($0)" }.joined(separator: ", ")
+            for row in try await database.run("SELECT flight_id, version FROM flights WHERE flight_id IN (\(list))",
+                                              slice.map { .text($0.rawValue) }) {
+                versions[try row.flightID("flight_id")] = try row.int("version")
+            }
+        }
+        return versions
     }
 
     public func events(of id: FlightID) async throws -> [FlightEvent] {
         try await database.run("""
             SELECT \(Self.eventColumns) FROM flight_events WHERE flight_id = $1 ORDER BY sequence
-            """, [.text(id.rawValue)]).map { row in
-            FlightEvent(sequence: try row.int("sequence"), flightID: try row.flightID("flight_id"),
-                        kind: try row.string("kind"), seatID: try row.optionalString("seat_id").flatMap(SeatID.init),
-                        holdID: try row.optionalUUID("hold_id"), passengerID: try row.optionalUUID("passenger_id"),
-                        waitlistID: try row.optionalUUID("waitlist_id"), actor: EventActor(try row.string("actor")), fromState: try row.optionalString("from_state"),
-                        toState: try row.optionalString("to_state"), version: try row.optionalInt("version"),
-                        at: try row.date("at"), detail: try row.optionalString("detail"))
-        }
+            """, [.text(id.rawValue)]).map { try $0.flightEvent() }
+    }
+}
+
+extension SQLRow {
+    func flightEvent() throws -> FlightEvent {
+        FlightEvent(sequence: try int("sequence"), flightID: try flightID("flight_id"), kind: try string("kind"),
+                    seatID: try optionalString("seat_id").flatMap(SeatID.init), holdID: try optionalUUID("hold_id"),
+                    passengerID: try optionalUUID("passenger_id"), waitlistID: try optionalUUID("waitlist_id"),
+                    actor: EventActor(try string("actor")), fromState: try optionalString("from_state"),
+                    toState: try optionalString("to_state"), version: try optionalInt("version"),
+                    at: try date("at"), detail: try optionalString("detail"))
     }
 }

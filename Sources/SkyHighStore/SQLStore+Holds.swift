@@ -42,6 +42,7 @@ extension SQLStore {
             return hold
         }
         jobsEnqueued()
+        signals.seatsChanged(flightID)
         return hold
     }
 
@@ -62,6 +63,7 @@ extension SQLStore {
             return confirmation.confirmed
         }
         jobsEnqueued()
+        signals.seatsChanged(confirmed.flightID)
         return confirmed
     }
 
@@ -75,6 +77,7 @@ extension SQLStore {
             return transition.hold
         }
         jobsEnqueued()
+        signals.seatsChanged(cancelled.flightID)
         return cancelled
     }
 
@@ -95,6 +98,7 @@ extension SQLStore {
             return expired
         }
         if !expired.isEmpty { jobsEnqueued() }
+        Set(expired.map(\.flightID)).forEach(signals.seatsChanged)
         return expired
     }
 
@@ -144,6 +148,7 @@ extension SQLStore {
                                  at: now, sql)
             }
         }
+        try await sql.announce(.seats, payload: flightID.rawValue, database.dialect)
         guard let last = try await sql.run("""
             UPDATE flights SET version = version + $2 WHERE flight_id = $1 RETURNING version
             """, [.text(flightID.rawValue), .int(Int64(transitions.count))]).first?.int("version")

@@ -19,6 +19,7 @@ extension SQLStore {
             throw DomainError.alreadyWaiting(existing ?? id)
         }
         jobsEnqueued()
+        signals.seatsChanged(flightID)
         guard let entry = try await waitlistEntry(id) else { throw DomainError.waitlistEntryNotFound(id) }
         return entry
     }
@@ -105,6 +106,7 @@ extension SQLStore {
             return offered?.winner
         }
         jobsEnqueued()
+        signals.seatsChanged(flightID)
         return winner
     }
 

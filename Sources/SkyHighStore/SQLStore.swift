@@ -14,20 +14,37 @@ public struct SQLStore: SkyHighStore {
     let checkinCloses: TimeInterval
     /// Runs a job may take before it is DEAD, unless the job says otherwise.
     let jobAttempts: Int
-    /// Called after a transaction that enqueued jobs has committed, to wake this process's workers.
-    let jobsEnqueued: @Sendable () -> Void
+    /// Told about committed changes, to wake this process's workers and refresh its seat maps.
+    let signals: StoreSignals
 
     public init(database: any SQLDatabase, ids: IDGenerator = .random, checkinCloses: TimeInterval = 45 * 60,
-                jobAttempts: Int = 10, jobsEnqueued: @escaping @Sendable () -> Void = {}) {
+                jobAttempts: Int = 10, signals: StoreSignals = StoreSignals()) {
         self.database = database
         self.ids = ids
         self.checkinCloses = checkinCloses
         self.jobAttempts = jobAttempts
-        self.jobsEnqueued = jobsEnqueued
+        self.signals = signals
     }
+
+    func jobsEnqueued() { signals.jobsEnqueued() }
 
     public func ping() async throws {
         try await database.run("SELECT 1 AS one", [])
+    }
+}
+
+/// What the store tells its own process after a transaction commits. (Other processes learn the
+/// same through the database's signals, where it has them.)
+public struct StoreSignals: Sendable {
+    /// Jobs were enqueued.
+    public var jobsEnqueued: @Sendable () -> Void
+    /// Seats of the flight changed state.
+    public var seatsChanged: @Sendable (FlightID) -> Void
+
+    public init(jobsEnqueued: @escaping @Sendable () -> Void = {},
+                seatsChanged: @escaping @Sendable (FlightID) -> Void = { _ in }) {
+        self.jobsEnqueued = jobsEnqueued
+        self.seatsChanged = seatsChanged
     }
 }
 

@@ -22,7 +22,7 @@ import Testing
             var services: [any Service] = []
             for guardian in guardians {
                 let wake = WakeSignal()
-                services.append(PostgresListener(client: database.client, channel: .blocks, logger: logger) { wake.signal() })
+                services.append(PostgresListener(client: database.client, channel: .blocks, logger: logger) { _ in wake.signal() })
                 services.append(BlockSync(store: store, guardian: guardian, clock: clock, logger: logger, wake: wake,
                                           started: .open, maximumIdle: .seconds(60)))
             }

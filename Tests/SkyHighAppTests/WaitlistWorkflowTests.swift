@@ -109,7 +109,7 @@ import Testing
         try await withStore(kind) { base in
             let clock = SystemClock()
             let doorbell = WakeSignal()
-            let store = SQLStore(database: base.database, jobsEnqueued: { doorbell.signal() })
+            let store = SQLStore(database: base.database, signals: StoreSignals(jobsEnqueued: { doorbell.signal() }))
             let fixtures = Fixtures(store: store, clock: ManualClock(clock.now()))
             try await fixtures.flight(departsIn: 86_400 * 365)
             let seats = try AircraftLayout.builtIn["A320"]!.seats().map(\.id)

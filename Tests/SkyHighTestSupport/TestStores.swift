@@ -66,7 +66,7 @@ public enum TestPostgres {
     /// Runs `body` with the client for `url` running.
     @discardableResult
     public static func withClient<T: Sendable>(url: String, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
-        let client = try PostgresStore.client(url: url, maximumConnections: 40)
+        let client = try PostgresStore.client(url: url, maximumConnections: 12)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 await client.run()

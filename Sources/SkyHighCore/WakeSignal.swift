@@ -24,13 +24,21 @@ public final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Waits for a signal, for at most `timeout`.
-    public func wait(upTo timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
-            group.addTask { await self.waitForSignal() }
-            await group.next()
+    /// Waits for a signal, for at most `timeout`; `true` if signalled, `false` if the time ran out.
+    @discardableResult
+    public func wait(upTo timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            group.addTask {
+                await self.waitForSignal()
+                return !Task.isCancelled
+            }
+            let signalled = await group.next() ?? false
             group.cancelAll()
+            return signalled
         }
     }
 
