@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
+import Synchronization
 import SkyHighCore
 
 extension RouteTable {
@@ -25,22 +27,29 @@ extension RouteTable {
                     try await writer.write(Self.sse(event: "snapshot", id: snapshot.version, data: snapshot.body))
                     cursor = snapshot.version
                 }
-                while !Task.isCancelled {
-                    switch try await hub.changes(flightID, after: cursor) {
-                    case .changes(let changes):
-                        for change in changes {
-                            try await writer.write(Self.sse(event: "seat", id: change.version,
-                                                            data: ByteBuffer(bytes: try JSONBody.encoder.encode(change))))
-                            cursor = change.version
+                // A graceful shutdown ends the stream (clients reconnect with Last-Event-ID).
+                let ending = Flag()
+                try await withGracefulShutdownHandler {
+                    while !Task.isCancelled && !ending.isSet {
+                        switch try await hub.changes(flightID, after: cursor) {
+                        case .changes(let changes):
+                            for change in changes {
+                                try await writer.write(Self.sse(event: "seat", id: change.version,
+                                                                data: ByteBuffer(bytes: try JSONBody.encoder.encode(change))))
+                                cursor = change.version
+                            }
+                        case .gap:
+                            guard let fresh = try await env.seatMaps.entry(for: flightID) else { return }
+                            try await writer.write(Self.sse(event: "snapshot", id: fresh.version, data: fresh.body))
+                            cursor = fresh.version
                         }
-                    case .gap:
-                        guard let fresh = try await env.seatMaps.entry(for: flightID) else { return }
-                        try await writer.write(Self.sse(event: "snapshot", id: fresh.version, data: fresh.body))
-                        cursor = fresh.version
+                        if await !wakes.wait(upTo: heartbeat), !ending.isSet {
+                            try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                        }
                     }
-                    if await !wakes.wait(upTo: heartbeat) {
-                        try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
-                    }
+                } onGracefulShutdown: {
+                    ending.set()
+                    wakes.signal()
                 }
                 try await writer.finish(nil)
             })
@@ -54,6 +63,13 @@ extension RouteTable {
         buffer.writeString("\n\n")
         return buffer
     }
+}
+
+/// Set once, read anywhere.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
 
 extension HTTPField.Name {

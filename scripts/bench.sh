@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# SkyHigh Core benchmark: seat maps and holds, driven by wrk over loopback.
+#
+#   scripts/bench.sh [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N]
+#
+# Builds the release binary, starts `skyhigh serve` on 127.0.0.1 with a fresh store, loads
+# flights and bookings through the API, then measures:
+#   - GET /flights/{id}/seatmap over random flights at 64 and 256 connections, and nginx serving
+#     the very same bytes as static files in the same run (the ratio holds on a noisy machine);
+#   - POST .../hold with signed-in passengers racing over one hot flight;
+#   - with --store postgres, pgbench running the hold's SQL on the same PostgreSQL.
+# Prints the median of the runs for each. Installs wrk and nginx from Debian's packages if missing.
+# Everything it starts listens on 127.0.0.1 only, and is stopped (by PID) when it ends.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+STORE=sqlite DURATION=10 RUNS=3 FLIGHTS=200
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --store) STORE=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --flights) FLIGHTS=$2; shift 2 ;;
+    *) echo "usage: $0 [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N]" >&2; exit 2 ;;
+  esac
+done
+case "$STORE" in sqlite|postgres) ;; *) echo "--store is sqlite or postgres" >&2; exit 2 ;; esac
+
+if [ "$STORE" = postgres ] && [ -z "${SKYHIGH_TEST_POSTGRES_URL:-}" ]; then
+  exec "$ROOT/scripts/with-postgres.sh" "$0" --store postgres --duration "$DURATION" --runs "$RUNS" --flights "$FLIGHTS"
+fi
+
+need() { command -v "$1" >/dev/null 2>&1 || command -v "/usr/sbin/$1" >/dev/null 2>&1; }
+if ! need wrk || ! need nginx; then
+  echo "==> installing wrk and nginx (Debian packages)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk nginx-light >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+echo "==> building the release binary"
+swift build -c release --product skyhigh 2>&1 | tail -1
+BIN="$(swift build -c release --show-bin-path)/skyhigh"
+
+WORK=$(mktemp -d /tmp/skyhigh-bench.XXXXXX)
+chmod 755 "$WORK"
+SERVER_PID="" NGINX_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port) NGINX_PORT=$(free_port)
+ADMIN=bench-admin-token-0123456789
+if [ "$STORE" = postgres ]; then
+  DB_URL="${SKYHIGH_TEST_POSTGRES_URL%/*}/skyhigh_bench"
+  psql -q "$SKYHIGH_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS skyhigh_bench" -c "CREATE DATABASE skyhigh_bench"
+else
+  DB_URL="sqlite:$WORK/bench.sqlite"
+fi
+
+echo "==> starting skyhigh serve on 127.0.0.1:$PORT ($STORE)"
+SKYHIGH_HOST=127.0.0.1 SKYHIGH_PORT=$PORT SKYHIGH_DATABASE_URL=$DB_URL SKYHIGH_ADMIN_TOKEN=$ADMIN \
+SKYHIGH_WEBHOOK_SECRET=bench-webhook-secret-0123 SKYHIGH_LOG_LEVEL=error SKYHIGH_RATE_LIMIT_PER_SECOND=0 \
+SKYHIGH_ABUSE_SEATMAP_LIMIT=100000000 SKYHIGH_ABUSE_ALLOWLIST=127.0.0.1 SKYHIGH_DATABASE_POOL_SIZE=40 \
+  "$BIN" serve > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 1 100); do curl -sf "$BASE/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -sf "$BASE/health/ready" >/dev/null || { cat "$WORK/server.log"; exit 1; }
+
+echo "==> loading $FLIGHTS flights and a hot flight with 540 signed-in passengers"
+DEPARTS=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+post() { curl -sf -X POST "$BASE$1" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d "$2"; }
+TYPES=(A320 B738 B77W)
+mkdir -p "$WORK/www"
+: > "$WORK/paths"
+for i in $(seq 1 "$FLIGHTS"); do
+  id=$(printf 'BENCH%04d' "$i")
+  post /admin/flights "{\"flightId\":\"$id\",\"flightNumber\":\"SH$i\",\"origin\":\"LHR\",\"destination\":\"JFK\",\"departureTime\":\"$DEPARTS\",\"aircraftType\":\"${TYPES[$((i % 3))]}\"}" >/dev/null
+  echo "/flights/$id/seatmap" >> "$WORK/paths"
+  mkdir -p "$WORK/www/flights/$id"
+  curl -sf "$BASE/flights/$id/seatmap" -o "$WORK/www/flights/$id/seatmap"
+done
+post /admin/flights "{\"flightId\":\"HOT\",\"flightNumber\":\"SH1\",\"origin\":\"LHR\",\"destination\":\"JFK\",\"departureTime\":\"$DEPARTS\",\"aircraftType\":\"A320\"}" >/dev/null
+curl -sf "$BASE/flights/HOT/seatmap" | python3 -c 'import json,sys; [print(s["seatId"]) for c in json.load(sys.stdin)["cabins"] for r in c["rows"] for s in r["seats"]]' > "$WORK/seats"
+: > "$WORK/clients"
+for b in $(seq 1 60); do
+  ref=$(printf 'BN%04d' "$b")
+  names=$(for p in $(seq 1 9); do printf '{"firstName":"P%d","lastName":"Bench%d"},' "$p" "$b"; done)
+  post /admin/bookings "{\"bookingReference\":\"$ref\",\"flightId\":\"HOT\",\"passengers\":[${names%,}]}" >/dev/null
+  curl -sf -X POST "$BASE/sessions" -H 'Content-Type: application/json' -d "{\"bookingReference\":\"$ref\",\"lastName\":\"Bench$b\"}" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); [print(d["token"], p["passengerId"]) for p in d["passengers"]]' >> "$WORK/clients"
+done
+
+cat > "$WORK/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  default_type application/json;
+  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; location / { try_files \$uri =404; } }
+}
+CONF
+"$NGINX" -c "$WORK/nginx.conf" -p "$WORK" &
+NGINX_PID=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$NGINX_PORT$(head -1 "$WORK/paths")" >/dev/null 2>&1 && break; sleep 0.1; done
+
+results="$WORK/results"
+: > "$results"
+run() {  # label connections script url [env...]
+  local label=$1 connections=$2 script=$3 url=$4
+  for r in $(seq 1 "$RUNS"); do
+    line=$(env PATHS_FILE="$WORK/paths" CLIENTS_FILE="$WORK/clients" SEATS_FILE="$WORK/seats" HOT_FLIGHT=HOT \
+      wrk -t2 -c"$connections" -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/bench/$script" "$url" | grep '^RESULT')
+    echo "$label $line" | tee -a "$results"
+  done
+}
+
+echo "==> seat maps (wrk, 2 threads, ${DURATION}s x $RUNS runs)"
+for c in 64 256; do
+  run "seatmap-skyhigh-c$c" "$c" seatmap.lua "$BASE"
+  run "seatmap-nginx-c$c" "$c" seatmap.lua "http://127.0.0.1:$NGINX_PORT"
+done
+echo "==> holds on one hot flight (540 passengers, 174 seats)"
+run "holds-skyhigh-c64" 64 holds.lua "$BASE"
+
+if [ "$STORE" = postgres ]; then
+  echo "==> pgbench: the hold's SQL on the same PostgreSQL"
+  psql -q "$DB_URL" -c "CREATE EXTENSION IF NOT EXISTS pgcrypto" \
+    -c "CREATE TABLE bench_passengers AS SELECT row_number() OVER (ORDER BY passenger_id) AS n, passenger_id FROM passengers p JOIN bookings b USING (booking_reference) WHERE b.flight_id = 'HOT'"
+  for r in $(seq 1 "$RUNS"); do
+    tps=$(pgbench -n -c 64 -j 2 -T "$DURATION" -D passengers=540 -D seats=174 -f "$ROOT/scripts/bench/hold.pgbench" "$DB_URL" 2>&1 |
+      awk '/^tps/ {print int($3)}' | head -1)
+    echo "holds-pgbench-c64 RESULT rps=$tps" | tee -a "$results"
+  done
+fi
+
+echo
+echo "==> medians of $RUNS runs ($(nproc) cores, $STORE store, wrk and the servers on the same machine)"
+python3 - "$results" <<'PY'
+import re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    label, _, rest = line.partition(" RESULT ")
+    rows.setdefault(label, []).append(dict(re.findall(r"(\w+)=([\d.]+)", rest)))
+def med(label, key):
+    values = [float(r[key]) for r in rows.get(label, []) if key in r]
+    return statistics.median(values) if values else None
+print(f"{'what':28} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+for label in rows:
+    rps, p50, p99 = med(label, "rps"), med(label, "p50"), med(label, "p99")
+    fmt = lambda v, f: (f % v) if v is not None else "-"
+    print(f"{label:28} {fmt(rps, '%.0f'):>10} {fmt(p50, '%.2f'):>8} {fmt(p99, '%.2f'):>8}")
+for c in (64, 256):
+    ours, theirs = med(f"seatmap-skyhigh-c{c}", "rps"), med(f"seatmap-nginx-c{c}", "rps")
+    if ours and theirs:
+        print(f"seat map at {c} connections: {ours / theirs:.0%} of nginx's requests/s")
+ours, pg = med("holds-skyhigh-c64", "rps"), med("holds-pgbench-c64", "rps")
+if ours and pg:
+    print(f"holds: {ours / pg:.0%} of pgbench's transactions/s for the same SQL")
+PY
