@@ -65,7 +65,7 @@ fi
 echo "==> starting skyhigh serve on 127.0.0.1:$PORT ($STORE)"
 SKYHIGH_HOST=127.0.0.1 SKYHIGH_PORT=$PORT SKYHIGH_DATABASE_URL=$DB_URL SKYHIGH_ADMIN_TOKEN=$ADMIN \
 SKYHIGH_WEBHOOK_SECRET=bench-webhook-secret-0123 SKYHIGH_LOG_LEVEL=error SKYHIGH_RATE_LIMIT_PER_SECOND=0 \
-SKYHIGH_ABUSE_SEATMAP_LIMIT=100000000 SKYHIGH_ABUSE_ALLOWLIST=127.0.0.1 SKYHIGH_DATABASE_POOL_SIZE=40 \
+SKYHIGH_ABUSE_SEATMAP_LIMIT=100000 SKYHIGH_ABUSE_ALLOWLIST=127.0.0.1 SKYHIGH_DATABASE_POOL_SIZE=40 \
   "$BIN" serve > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 BASE="http://127.0.0.1:$PORT"
@@ -136,8 +136,9 @@ if [ "$STORE" = postgres ]; then
   psql -q "$DB_URL" -c "CREATE EXTENSION IF NOT EXISTS pgcrypto" \
     -c "CREATE TABLE bench_passengers AS SELECT row_number() OVER (ORDER BY passenger_id) AS n, passenger_id FROM passengers p JOIN bookings b USING (booking_reference) WHERE b.flight_id = 'HOT'"
   for r in $(seq 1 "$RUNS"); do
-    tps=$(pgbench -n -c 64 -j 2 -T "$DURATION" -D passengers=540 -D seats=174 -f "$ROOT/scripts/bench/hold.pgbench" "$DB_URL" 2>&1 |
-      awk '/^tps/ {print int($3)}' | head -1)
+    pgbench -n -c 64 -j 2 -T "$DURATION" -D passengers=540 -D seats=174 -f "$ROOT/scripts/bench/hold.pgbench" "$DB_URL" \
+      > "$WORK/pgbench.log" 2>&1 || { tail -20 "$WORK/pgbench.log"; exit 1; }
+    tps=$(awk '/^tps/ {print int($3)}' "$WORK/pgbench.log" | head -1)
     echo "holds-pgbench-c64 RESULT rps=$tps" | tee -a "$results"
   done
 fi
