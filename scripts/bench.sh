@@ -7,7 +7,8 @@
 # flights and bookings through the API, then measures:
 #   - GET /flights/{id}/seatmap over random flights at 64 and 256 connections, and nginx serving
 #     the very same bytes as static files in the same run (the ratio holds on a noisy machine);
-#   - POST .../hold with signed-in passengers racing over one hot flight;
+#   - POST .../hold with signed-in passengers racing over one hot flight (holds last 2 s here, so
+#     seats keep freeing up and every run places holds, with the sweep and the waitlist jobs running);
 #   - with --store postgres, pgbench running the hold's SQL on the same PostgreSQL.
 # Prints the median of the runs for each. Installs wrk and nginx from Debian's packages if missing.
 # Everything it starts listens on 127.0.0.1 only, and is stopped (by PID) when it ends.
@@ -66,6 +67,7 @@ echo "==> starting skyhigh serve on 127.0.0.1:$PORT ($STORE)"
 SKYHIGH_HOST=127.0.0.1 SKYHIGH_PORT=$PORT SKYHIGH_DATABASE_URL=$DB_URL SKYHIGH_ADMIN_TOKEN=$ADMIN \
 SKYHIGH_WEBHOOK_SECRET=bench-webhook-secret-0123 SKYHIGH_LOG_LEVEL=error SKYHIGH_RATE_LIMIT_PER_SECOND=0 \
 SKYHIGH_ABUSE_SEATMAP_LIMIT=100000 SKYHIGH_ABUSE_ALLOWLIST=127.0.0.1 SKYHIGH_DATABASE_POOL_SIZE=40 \
+SKYHIGH_HOLD_SECONDS=2 SKYHIGH_SERVER_THREADS=${SKYHIGH_SERVER_THREADS:-$(nproc)} \
   "$BIN" serve > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 BASE="http://127.0.0.1:$PORT"

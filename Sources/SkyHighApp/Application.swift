@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOPosix
 import Logging
 import ServiceLifecycle
 import SkyHighAPI
@@ -92,6 +93,8 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sys
         router: buildRouter(environment),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "SkyHigh"),
         services: background.services,
+        eventLoopGroupProvider: config.serverThreads == ProcessInfo.processInfo.activeProcessorCount
+            ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: config.serverThreads)),
         logger: logger)
     app.beforeServerStarts { try await background.prepareStore() }
     return app

@@ -31,6 +31,8 @@ public struct Configuration: Sendable {
     public var workerConcurrency = 4
     /// Runs a job may take before it is DEAD.
     public var jobMaxAttempts = 10
+    /// Threads that accept connections and parse HTTP; request handling runs on Swift's own pool.
+    public var serverThreads = ProcessInfo.processInfo.activeProcessorCount
     /// Rate limit and bot rule.
     public var abuse = AbusePolicy()
     /// Proxies whose `X-Forwarded-For` is believed.
@@ -66,6 +68,7 @@ public struct Configuration: Sendable {
         config.abuse.seatMapLimit = reader.int("SKYHIGH_ABUSE_SEATMAP_LIMIT", in: 1...100_000) ?? config.abuse.seatMapLimit
         config.abuse.window = reader.double("SKYHIGH_ABUSE_WINDOW_SECONDS", in: 0.1...3600) ?? config.abuse.window
         config.abuse.blockFor = reader.double("SKYHIGH_ABUSE_BLOCK_SECONDS", in: 1...604_800) ?? config.abuse.blockFor
+        config.serverThreads = reader.int("SKYHIGH_SERVER_THREADS", in: 1...256) ?? config.serverThreads
         config.trustedProxies = reader.addressRanges("SKYHIGH_TRUSTED_PROXIES")
         config.abuseAllowlist = reader.addressRanges("SKYHIGH_ABUSE_ALLOWLIST")
         for (name, keyPath) in [("SKYHIGH_ADMIN_TOKEN", \Configuration.adminToken),

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build: the Swift toolchain image compiles a static-stdlib release binary.
+FROM swift:6.3-bookworm AS build
+WORKDIR /src
+COPY Package.swift ./
+RUN swift package resolve
+COPY Sources ./Sources
+COPY API-SPECIFICATION.yml ./
+RUN swift build -c release --product skyhigh --static-swift-stdlib
+# The binary and its resource bundles (API-SPECIFICATION.yml), side by side as Bundle.module expects.
+RUN mkdir /out \
+ && bin="$(swift build -c release --show-bin-path)" \
+ && cp "$bin/skyhigh" /out/ \
+ && cp -R "$bin"/*.resources /out/
+
+# Run: a slim Debian with only what the binary needs, as an unprivileged user.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates libcurl4 tzdata curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /app --create-home skyhigh
+WORKDIR /app
+COPY --from=build /out/ /app/
+USER skyhigh
+ENV SKYHIGH_HOST=0.0.0.0 SKYHIGH_PORT=8080 SKYHIGH_DATABASE_URL=sqlite:/app/data/skyhigh.sqlite
+RUN mkdir -p /app/data
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:8080/health/ready || exit 1
+ENTRYPOINT ["/app/skyhigh"]
+CMD ["serve"]
