@@ -65,7 +65,7 @@ fi
 
 echo "==> starting skyhigh serve on 127.0.0.1:$PORT ($STORE)"
 SKYHIGH_HOST=127.0.0.1 SKYHIGH_PORT=$PORT SKYHIGH_DATABASE_URL=$DB_URL SKYHIGH_ADMIN_TOKEN=$ADMIN \
-SKYHIGH_WEBHOOK_SECRET=bench-webhook-secret-0123 SKYHIGH_LOG_LEVEL=error SKYHIGH_RATE_LIMIT_PER_SECOND=0 \
+SKYHIGH_WEBHOOK_SECRET=bench-webhook-secret-0123 SKYHIGH_LOG_LEVEL=warning SKYHIGH_RATE_LIMIT_PER_SECOND=0 \
 SKYHIGH_ABUSE_SEATMAP_LIMIT=100000 SKYHIGH_ABUSE_ALLOWLIST=127.0.0.1 SKYHIGH_DATABASE_POOL_SIZE=40 \
 SKYHIGH_HOLD_SECONDS=2 SKYHIGH_SERVER_THREADS=${SKYHIGH_SERVER_THREADS:-$(nproc)} \
   "$BIN" serve > "$WORK/server.log" 2>&1 &
@@ -143,6 +143,11 @@ if [ "$STORE" = postgres ]; then
     tps=$(awk '/^tps/ {print int($3)}' "$WORK/pgbench.log" | head -1)
     echo "holds-pgbench-c64 RESULT rps=$tps" | tee -a "$results"
   done
+fi
+
+if grep -qE " (warning|error) " "$WORK/server.log"; then
+  echo "==> what the server logged at warning or above (counts)"
+  grep -oE " (warning|error) [^:]*: .{0,80}" "$WORK/server.log" | sed -E 's/[0-9a-f-]{36}/<id>/g' | sort | uniq -c | sort -rn | head -10
 fi
 
 echo

@@ -205,9 +205,12 @@ extension SQLStore {
     /// way; their transitions are returned for the caller to record last.
     func availableSeats(of flightID: FlightID, among seats: [Seat], at now: Date,
                         _ sql: any SQLExecutor) async throws -> (free: [Seat], expired: [HoldTransition]) {
+        // Rows another transaction holds are skipped, never waited for: waiting here, with other
+        // rows already locked, is how deadlocks start. That transaction expires or sweeps them.
         let stale = try await sql.run("""
             UPDATE holds SET state = 'EXPIRED', updated_at = $2
-            WHERE flight_id = $1 AND state = 'HELD' AND expires_at <= $2
+            WHERE hold_id IN (SELECT hold_id FROM holds WHERE flight_id = $1 AND state = 'HELD' AND expires_at <= $2
+                              ORDER BY hold_id\(database.dialect.claimUnlocked))
             RETURNING \(Self.holdColumns)
             """, [.text(flightID.rawValue), .date(now)]).holds()
         let taken = Set(try await sql.run("""
