@@ -24,7 +24,8 @@ public enum StoreFactory {
     public static func open(_ config: Configuration, poolSize: Int? = nil, clock: any WallClock, logger: Logger,
                             signals: StoreSignals = StoreSignals(),
                             anySeatsChanged: @escaping @Sendable () -> Void = {},
-                            blocksChanged: @escaping @Sendable () -> Void = {}) async throws -> OpenedStore {
+                            blocksChanged: @escaping @Sendable () -> Void = {},
+                            listen: Bool = true) async throws -> OpenedStore {
         let closes = TimeInterval(config.checkinCloseMinutes * 60)
         switch config.database {
         case .sqlite(let path):
@@ -38,22 +39,16 @@ public enum StoreFactory {
             let client = try PostgresStore.client(url: url, maximumConnections: poolSize ?? config.databasePoolSize,
                                                   logger: logger)
             let postgres = PostgresBackend(client: client, logger: logger)
+            let listeners: [any Service] = [
+                PostgresListener(client: client, channel: .jobs, logger: logger) { _ in signals.jobsEnqueued() },
+                PostgresListener(client: client, channel: .blocks, logger: logger) { _ in blocksChanged() },
+                PostgresListener(client: client, channel: .seats, logger: logger) { payload in
+                    if let flight = payload.flatMap(FlightID.init) { signals.seatsChanged(flight) } else { anySeatsChanged() }
+                },
+            ]
             return OpenedStore(store: SQLStore(database: postgres, checkinCloses: closes,
-                                                  jobAttempts: config.jobMaxAttempts, signals: signals),
-                               services: [client,
-                                          PostgresListener(client: client, channel: .jobs, logger: logger) { _ in
-                                              signals.jobsEnqueued()
-                                          },
-                                          PostgresListener(client: client, channel: .blocks, logger: logger) { _ in
-                                              blocksChanged()
-                                          },
-                                          PostgresListener(client: client, channel: .seats, logger: logger) { payload in
-                                              if let flight = payload.flatMap(FlightID.init) {
-                                                  signals.seatsChanged(flight)
-                                              } else {
-                                                  anySeatsChanged()
-                                              }
-                                          }],
+                                               jobAttempts: config.jobMaxAttempts, signals: signals),
+                               services: [client] + (listen ? listeners : []),
                                migrate: { try await PostgresStore.migrate(postgres, now: clock.now()) },
                                kind: "postgres")
         }

@@ -11,7 +11,8 @@ public enum StoreRunner {
     ) async throws -> T {
         var logger = Logger(label: "skyhigh")
         logger.logLevel = config.logLevel
-        let opened = try await StoreFactory.open(config, poolSize: 2, clock: SystemClock(), logger: logger)
+        // One-off tasks need no signals from other processes: no LISTEN connections.
+        let opened = try await StoreFactory.open(config, poolSize: 2, clock: SystemClock(), logger: logger, listen: false)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             for service in opened.services {
                 group.addTask {
