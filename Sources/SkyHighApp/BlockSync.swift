@@ -14,9 +14,12 @@ final class BlockSync: Service {
     let wake: WakeSignal
     let started: StartGate
     let maximumIdle: Duration
+    /// Told after every reload (tests wait on it).
+    let reloaded: @Sendable () -> Void
 
     init(store: any AbuseStore, guardian: AbuseGuard, clock: any WallClock, logger: Logger, wake: WakeSignal,
-         started: StartGate, maximumIdle: Duration = .seconds(10)) {
+         started: StartGate, maximumIdle: Duration = .seconds(10), reloaded: @escaping @Sendable () -> Void = {}) {
+        self.reloaded = reloaded
         self.store = store
         self.guardian = guardian
         self.clock = clock
@@ -28,6 +31,7 @@ final class BlockSync: Service {
 
     func reload() async throws {
         guardian.setBlocks(try await store.activeBlocks(at: clock.now()))
+        reloaded()
     }
 
     func run() async throws {

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import SkyHighCore
 import SkyHighTestSupport
-import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -58,7 +57,7 @@ final class SSEReader: @unchecked Sendable {
 
     let port: Int
     let path: String
-    private let parsed = Mutex<[Event]>([])
+    private let parsed = Observed<Event>()
     private var socketFD: Int32 = -1
 
     init(port: Int, path: String) {
@@ -89,7 +88,7 @@ final class SSEReader: @unchecked Sendable {
                 while let range = pending.range(of: "\n\n") {
                     let block = String(pending[..<range.lowerBound])
                     pending.removeSubrange(..<range.upperBound)
-                    if let event = Self.parse(block) { parsed.withLock { $0.append(event) } }
+                    if let event = Self.parse(block) { parsed.report(event) }
                 }
             }
         }
@@ -102,13 +101,8 @@ final class SSEReader: @unchecked Sendable {
 
     /// The first `count` events, waiting up to `seconds` for them.
     func events(count: Int, within seconds: Double) async -> [Event] {
-        let deadline = Date() + seconds
-        while Date() < deadline {
-            let current = parsed.withLock { $0 }
-            if current.count >= count { return Array(current.prefix(count)) }
-            try? await ContinuousClock().sleep(for: .milliseconds(20))
-        }
-        return parsed.withLock { $0 }
+        await parsed.wait(within: .milliseconds(Int64(seconds * 1000))) { $0.count >= count }
+        return Array(parsed.all.prefix(count))
     }
 
     static func parse(_ block: String) -> Event? {

@@ -20,11 +20,12 @@ import Testing
             let logger = Logger(label: "test")
             let guardians = [AbuseGuard(policy: AbusePolicy()), AbuseGuard(policy: AbusePolicy())]
             var services: [any Service] = []
+            let reloads = Observed<Int>()
             for guardian in guardians {
                 let wake = WakeSignal()
                 services.append(PostgresListener(client: database.client, channel: .blocks, logger: logger) { _ in wake.signal() })
                 services.append(BlockSync(store: store, guardian: guardian, clock: clock, logger: logger, wake: wake,
-                                          started: .open, maximumIdle: .seconds(60)))
+                                          started: .open, maximumIdle: .seconds(60), reloaded: { reloads.report(1) }))
             }
             let group = ServiceGroup(configuration: .init(services: services, logger: logger))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -36,31 +37,24 @@ import Testing
                     return false
                 }
                 // Listening first: the first notification after start proves the listeners are up.
-                try await eventually { guardians.allSatisfy { !blocked($0) } }
+                try await eventually(reloads) { guardians.allSatisfy { !blocked($0) } }
                 let now = clock.now()
                 try await store.recordIncident(Incident(id: UUID(), clientKey: key, rule: "seatmap-scan", firstAt: now,
                                                         lastAt: now, evidence: "{}", blockedUntil: now + 300))
                 let started = ContinuousClock.now
-                try await eventually { guardians.allSatisfy(blocked) }
+                try await eventually(reloads) { guardians.allSatisfy(blocked) }
                 #expect(ContinuousClock.now - started < .seconds(1))
                 _ = try await store.liftBlock(key, at: clock.now())
-                try await eventually { guardians.allSatisfy { !blocked($0) } }
+                try await eventually(reloads) { guardians.allSatisfy { !blocked($0) } }
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
         }
     }
 
-    /// Waits, in small steps and at most two seconds, for `condition`.
-    private func eventually(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(2)
-        while !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("condition not met within 2 s")
-                return
-            }
-            await Task.yield()
-            try await ContinuousClock().sleep(for: .milliseconds(10))
-        }
+    /// Waits, at most two seconds, until `condition` holds; rechecked after every block reload.
+    private func eventually(_ reloads: Observed<Int>, _ condition: @escaping () -> Bool) async throws {
+        let met = await reloads.wait(within: .seconds(2)) { _ in condition() }
+        if !met { Issue.record("condition not met within 2 s") }
     }
 }

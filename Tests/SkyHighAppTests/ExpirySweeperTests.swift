@@ -34,10 +34,10 @@ import Testing
             let fixtures = Fixtures(store: store)
             try await fixtures.flight(departsIn: 86_400 * 365 * 10)
             let passenger = try await fixtures.passengers(1)[0]
-            let (expiries, expired) = AsyncStream.makeStream(of: Date.self)
+            let expiries = Observed<Date>()
             let sweeper = ExpirySweeper(store: store, clock: clock, logger: Logger(label: "test"),
                                         maximumIdle: .seconds(30)) { holds in
-                if !holds.isEmpty { expired.yield(Date()) }
+                if !holds.isEmpty { expiries.report(Date()) }
             }
             let group = ServiceGroup(configuration: .init(services: [sweeper], logger: Logger(label: "test")))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -45,7 +45,8 @@ import Testing
                 let hold = try await store.placeHold(flightID: FlightID("SH100")!, seatID: SeatID("1A")!,
                                                      passengerID: passenger, at: clock.now(), duration: 1)
                 sweeper.holdPlaced(hold)
-                let when = try #require(await first(of: expiries, within: .seconds(5)))
+                #expect(await expiries.wait(within: .seconds(5)) { !$0.isEmpty })
+                let when = try #require(expiries.all.first)
                 let lag = when.timeIntervalSince(hold.expiresAt)
                 #expect(lag >= 0 && lag < 1, "expired \(lag) s after expiresAt")
                 #expect(try await store.hold(hold.id)?.state == .expired)
@@ -53,19 +54,5 @@ import Testing
                 try await tasks.waitForAll()
             }
         }
-    }
-}
-
-/// The first element of `sequence`, or `nil` if none comes within `limit`.
-func first<Element: Sendable>(of sequence: AsyncStream<Element>, within limit: Duration) async -> Element? {
-    await withTaskGroup(of: Element?.self) { group in
-        group.addTask { await sequence.first { _ in true } }
-        group.addTask {
-            try? await ContinuousClock().sleep(until: .now + limit)
-            return nil
-        }
-        let result = await group.next() ?? nil
-        group.cancelAll()
-        return result
     }
 }

@@ -123,13 +123,13 @@ import Testing
             let waiting = try await fixtures.passengers(1)[0]
             let entry = try await store.joinWaitlist(flightID: Self.flight, passengerID: waiting, preferences: SeatPreferences(),
                                                      at: clock.now())
-            let (assignments, assigned) = AsyncStream.makeStream(of: Date.self)
+            let assignments = Observed<Date>()
             let handlers = JobHandlers.all(store: store, clock: clock, notifier: RecordingSender(), logger: Logger(label: "test"))
             let offer = try #require(handlers[JobKind.offerSeat])
             let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"), handlers: handlers.merging([
                 JobKind.offerSeat: { job in
                     try await offer(job)
-                    if try await store.waitlistEntry(entry.id)?.state == .assigned { assigned.yield(Date()) }
+                    if try await store.waitlistEntry(entry.id)?.state == .assigned { assignments.report(Date()) }
                 },
             ]) { _, new in new }, maximumIdle: .seconds(30), wake: doorbell)
             try await worker.drain()
@@ -139,7 +139,8 @@ import Testing
                 let hold = try #require(last)
                 let cancelledAt = Date()
                 _ = try await store.cancelHold(hold.id, by: hold.passengerID, at: clock.now())
-                let when = try #require(await first(of: assignments, within: .seconds(5)))
+                #expect(await assignments.wait(within: .seconds(5)) { !$0.isEmpty })
+                let when = try #require(assignments.all.first)
                 #expect(when.timeIntervalSince(cancelledAt) < 1)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()

@@ -1,0 +1,34 @@
+import SkyHighCore
+import Synchronization
+
+/// Something a test waits for: values reported from any task or thread, awaited until a
+/// condition holds, for at most a time limit. The wait ends the moment a report makes the
+/// condition true; it never polls.
+public final class Observed<Value: Sendable>: Sendable {
+    private let values = Mutex<[Value]>([])
+    private let reported = WakeSignal()
+
+    public init() {}
+
+    public func report(_ value: Value) {
+        values.withLock { $0.append(value) }
+        reported.signal()
+    }
+
+    /// Wakes waiters to look at their condition again (for conditions on other state).
+    public func poke() { reported.signal() }
+
+    public var all: [Value] { values.withLock { $0 } }
+
+    /// Waits until `condition` holds for the values reported so far; `false` if `limit` ran out.
+    @discardableResult
+    public func wait(within limit: Duration, until condition: ([Value]) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while !condition(all) {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return false }
+            await reported.wait(upTo: left)
+        }
+        return true
+    }
+}
