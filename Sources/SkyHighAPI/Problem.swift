@@ -11,14 +11,17 @@ public struct Problem: Error, Sendable, Encodable {
     public let detail: String
     /// Extra members, such as the field that failed validation.
     public var extensions: [String: String] = [:]
+    /// Extra members that are lists, such as what a check-in is missing.
+    public var listExtensions: [String: [String]] = [:]
     /// Headers the answer needs, such as `Allow` on a 405.
     var headers: HTTPFields = [:]
 
     public static let typeBase = "https://skyhigh.dev/problems/"
 
     init(_ kind: String, _ status: HTTPResponse.Status, _ title: String, _ detail: String,
-         extensions: [String: String] = [:], headers: HTTPFields = [:]) {
+         extensions: [String: String] = [:], lists: [String: [String]] = [:], headers: HTTPFields = [:]) {
         self.type = Self.typeBase + kind
+        self.listExtensions = lists
         self.title = title
         self.status = status.code
         self.detail = detail
@@ -36,6 +39,9 @@ public struct Problem: Error, Sendable, Encodable {
         try container.encode(detail, forKey: .detail)
         var extra = encoder.container(keyedBy: DynamicKey.self)
         for (key, value) in extensions.sorted(by: { $0.key < $1.key }) {
+            try extra.encode(value, forKey: DynamicKey(stringValue: key))
+        }
+        for (key, value) in listExtensions.sorted(by: { $0.key < $1.key }) {
             try extra.encode(value, forKey: DynamicKey(stringValue: key))
         }
     }

@@ -17,6 +17,12 @@ enum ProblemMapping {
             logger.warning("store unavailable", metadata: ["reason": "\(unavailable.reason)"])
             return Problem("store-unavailable", .serviceUnavailable, "Service unavailable",
                            "the store is unavailable; retry shortly", headers: [.retryAfter: "1"])
+        case let unavailable as ServiceUnavailableError:
+            logger.warning("external service unavailable", metadata: ["service": "\(unavailable.service.rawValue)",
+                                                                      "reason": "\(unavailable.reason)"])
+            return Problem("\(unavailable.service.rawValue)-service-unavailable", .serviceUnavailable, "Service unavailable",
+                           "the \(unavailable.service.rawValue) service is unavailable; nothing was changed, retry shortly",
+                           headers: [.retryAfter: "2"])
         case is NIOTooManyBytesError:
             return .bodyTooLarge
         case let http as HTTPError where http.status == .contentTooLarge:
@@ -58,6 +64,21 @@ enum ProblemMapping {
         case .waitlistClosed(let id): .conflict("waitlist-closed", "check-in and the waitlist for \(id) have closed")
         case .jobNotFound(let id): .notFound("job-not-found", "no job \(id.lowercased)")
         case .jobNotDead(let state): .conflict("job-not-dead", "only DEAD jobs can be retried; this one is \(state.rawValue)")
+        case .checkInNotFound(let id): .notFound("checkin-not-found", "no check-in \(id.lowercased)")
+        case .checkInClosed(let id): .conflict("checkin-closed", "check-in for \(id) has closed")
+        case .checkInNotOpen(let state): .conflict("checkin-not-open", "the check-in is \(state.rawValue)")
+        case .checkInIncomplete(let missing):
+            Problem("checkin-incomplete", .conflict, "Check-in incomplete",
+                    "the check-in cannot complete without: \(missing.joined(separator: ", "))",
+                    lists: ["missing": missing])
+        case .boardingPassNotIssued(let state):
+            .conflict("boarding-pass-not-issued", "a boarding pass needs a COMPLETED check-in; this one is \(state.rawValue)")
+        case .bagExists(let tag): .conflict("bag-exists", "bag \(tag) is already on this check-in")
+        case .bagNotFound(let tag): .notFound("bag-not-found", "no bag \(tag) on this check-in")
+        case .paymentPending(let id):
+            Problem("payment-pending", .conflict, "Conflict with the current state",
+                    "payment \(id) is still pending", extensions: ["paymentIntentId": id])
+        case .nothingToPay: .conflict("nothing-to-pay", "nothing is owed on this check-in")
         case .invalid(let field, let reason): .invalid(field, reason)
         }
     }

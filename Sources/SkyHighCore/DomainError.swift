@@ -30,6 +30,17 @@ public enum DomainError: Error, Equatable, Sendable {
     case jobNotDead(JobState)
     /// Another request for the same passenger changed their holds at the same moment.
     case concurrentChange
+    // Check-in, baggage and payment.
+    case checkInNotFound(UUID)
+    case checkInClosed(FlightID)
+    case checkInNotOpen(CheckInState)
+    /// Completing needs these (`seat`, `payment`).
+    case checkInIncomplete([String])
+    case boardingPassNotIssued(CheckInState)
+    case bagExists(BagTag)
+    case bagNotFound(BagTag)
+    case paymentPending(String)
+    case nothingToPay
     // Well-formed but invalid input (422).
     case invalid(_ field: String, _ reason: String)
 }
