@@ -20,11 +20,22 @@ public struct APIEnvironment: Sendable {
     public var seatMaps: SeatMapCache
     /// Live seat changes for Server-Sent Events.
     public var seatChanges: SeatChangeHub
+    /// The baggage allowance and excess fee.
+    public var baggage: BaggagePolicy
+    /// Check-in steps that call the Weight and Payment services.
+    public var checkIns: CheckInServices
+    /// Signs payment webhooks; the webhook refuses everything while it is empty.
+    public var webhookSecret: String
 
     public init(store: any SkyHighStore, clock: any WallClock, holdDuration: TimeInterval, adminToken: String,
                 sessionLifetime: TimeInterval = 24 * 3600, abuseGuard: AbuseGuard? = nil,
                 seatMaps: SeatMapCache? = nil, seatChanges: SeatChangeHub? = nil,
+                weights: any WeightService = NoExternalServices(), payments: any PaymentService = NoExternalServices(),
+                baggage: BaggagePolicy = BaggagePolicy(), webhookSecret: String = "",
                 holdPlaced: @escaping @Sendable (Hold) -> Void = { _ in }) {
+        self.baggage = baggage
+        self.checkIns = CheckInServices(store: store, weights: weights, payments: payments, policy: baggage)
+        self.webhookSecret = webhookSecret
         self.abuseGuard = abuseGuard
         self.seatMaps = seatMaps ?? SeatMapCache(store: store, clock: clock)
         self.seatChanges = seatChanges ?? SeatChangeHub(store: store)

@@ -153,12 +153,29 @@ struct EventsResponse: Encodable {
         let holdId: String?
         let passengerId: String?
         let waitlistId: String?
+        let checkinId: String?
         let actor: EventActor
         let fromState: String?
         let toState: String?
         let version: Int64?
         let at: Date
         let detail: String?
+
+        init(_ event: FlightEvent) {
+            sequence = event.sequence
+            kind = event.kind
+            seatId = event.seatID
+            holdId = event.holdID?.lowercased
+            passengerId = event.passengerID?.lowercased
+            waitlistId = event.waitlistID?.lowercased
+            checkinId = event.checkinID?.lowercased
+            actor = event.actor
+            fromState = event.fromState
+            toState = event.toState
+            version = event.version
+            at = event.at
+            detail = event.detail
+        }
     }
 
     let flightId: FlightID
@@ -166,11 +183,7 @@ struct EventsResponse: Encodable {
 
     init(flightID: FlightID, events: [FlightEvent]) {
         flightId = flightID
-        self.events = events.map {
-            EventBody(sequence: $0.sequence, kind: $0.kind, seatId: $0.seatID, holdId: $0.holdID?.lowercased,
-                      passengerId: $0.passengerID?.lowercased, waitlistId: $0.waitlistID?.lowercased, actor: $0.actor, fromState: $0.fromState, toState: $0.toState,
-                      version: $0.version, at: $0.at, detail: $0.detail)
-        }
+        self.events = events.map(EventBody.init)
     }
 }
 

@@ -9,13 +9,21 @@ enum JSONBody {
     static let maximumBytes = 1 << 20
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        try decode(type, from: try await collect(request))
+    }
+
+    /// The raw body, refused with 413 above the limit.
+    static func collect(_ request: Request) async throws -> Data {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBytes {
             throw Problem.bodyTooLarge
         }
-        let buffer = try await request.body.collect(upTo: maximumBytes)
-        guard buffer.readableBytes > 0 else { throw Problem.badRequest("a JSON body is required") }
+        return Data(buffer: try await request.body.collect(upTo: maximumBytes))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from body: Data) throws -> T {
+        guard !body.isEmpty else { throw Problem.badRequest("a JSON body is required") }
         do {
-            return try decoder.decode(T.self, from: Data(buffer: buffer))
+            return try decoder.decode(T.self, from: body)
         } catch let error as DecodingError {
             throw Problem.badRequest(describe(error))
         }

@@ -11,6 +11,8 @@ public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
     table.addSeatEventRoutes(env)
     table.addHoldRoutes(env)
     table.addWaitlistRoutes(env)
+    table.addCheckInRoutes(env)
+    table.addPaymentWebhookRoute(env)
     table.addJobRoutes(env)
     table.addAbuseRoutes(env)
     table.addOperationalRoutes(env)

@@ -45,6 +45,7 @@ public struct FlightEvent: Sendable, Equatable, Codable {
     public let holdID: HoldID?
     public let passengerID: PassengerID?
     public let waitlistID: UUID?
+    public let checkinID: UUID?
     public let actor: EventActor
     public let fromState: String?
     public let toState: String?
@@ -53,7 +54,7 @@ public struct FlightEvent: Sendable, Equatable, Codable {
     public let detail: String?
 
     public init(sequence: Int64, flightID: FlightID, kind: String, seatID: SeatID?, holdID: HoldID?,
-                passengerID: PassengerID?, waitlistID: UUID? = nil, actor: EventActor, fromState: String?, toState: String?,
+                passengerID: PassengerID?, waitlistID: UUID? = nil, checkinID: UUID? = nil, actor: EventActor, fromState: String?, toState: String?,
                 version: Int64?, at: Date, detail: String?) {
         self.sequence = sequence
         self.flightID = flightID
@@ -62,6 +63,7 @@ public struct FlightEvent: Sendable, Equatable, Codable {
         self.holdID = holdID
         self.passengerID = passengerID
         self.waitlistID = waitlistID
+        self.checkinID = checkinID
         self.actor = actor
         self.fromState = fromState
         self.toState = toState

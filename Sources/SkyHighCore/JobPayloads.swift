@@ -5,8 +5,11 @@ import Foundation
 public enum JobKind {
     /// Offer a seat that became free to the flight's waitlist.
     public static let offerSeat = "waitlist.offer-seat"
-    /// End the WAITING entries of a flight whose check-in has closed.
+    /// End the WAITING waitlist entries and the unfinished check-ins of a flight whose check-in
+    /// has closed.
     public static let closeWaitlist = "waitlist.close"
+    /// Ask the Payment service about an intent whose webhook has not arrived.
+    public static let reconcilePayment = "payment.reconcile"
     /// Deliver one outbox message.
     public static let deliverNotification = "notification.deliver"
 }
@@ -23,6 +26,14 @@ public struct OfferSeatPayload: Codable, Sendable, Equatable {
 public struct CloseWaitlistPayload: Codable, Sendable, Equatable {
     public let flightId: String
     public init(flightID: FlightID) { flightId = flightID.rawValue }
+}
+
+public struct ReconcilePaymentPayload: Codable, Sendable, Equatable {
+    public let paymentIntentId: String
+    public init(intentID: String) { paymentIntentId = intentID }
+
+    /// How long after an intent is created (and between later checks) the job asks about it.
+    public static let interval: TimeInterval = 300
 }
 
 public struct DeliverNotificationPayload: Codable, Sendable, Equatable {

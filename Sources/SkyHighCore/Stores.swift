@@ -13,6 +13,7 @@ public protocol FlightStore: Sendable {
     func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> [FlightEvent]
     /// The current seat-map version of each flight named that exists.
     func flightVersions(_ ids: [FlightID]) async throws -> [FlightID: Int64]
+    func seat(_ id: SeatID, on flightID: FlightID) async throws -> Seat?
 }
 
 /// Bookings made elsewhere and imported by admins.
@@ -158,9 +159,58 @@ public protocol IdempotencyStore: Sendable {
     func abandon(_ scope: IdempotencyScope) async throws
 }
 
+/// What the Payment service reported about an intent, through the webhook or when asked.
+public struct PaymentEvent: Sendable, Equatable {
+    public let eventID: String
+    public let intentID: String
+    public let succeeded: Bool
+    public let failureReason: String?
+
+    public init(eventID: String, intentID: String, succeeded: Bool, failureReason: String? = nil) {
+        self.eventID = eventID
+        self.intentID = intentID
+        self.succeeded = succeeded
+        self.failureReason = failureReason
+    }
+}
+
+public enum PaymentEventOutcome: Sendable, Equatable {
+    /// Applied to this check-in (which may not have changed: a late failure after a success).
+    case applied(CheckIn)
+    /// The event id was seen before: acknowledged, nothing done.
+    case duplicate
+    /// No check-in has this intent: recorded, nothing else done.
+    case unknownIntent
+}
+
+/// Check-ins with their bags and payments. Every change is one transaction that also appends
+/// to the flight's history.
+public protocol CheckInStore: Sendable {
+    /// Starts the passenger's check-in on the flight, or returns the open one (`created: false`).
+    /// `DomainError.checkInClosed` once check-in has closed.
+    func startCheckIn(flightID: FlightID, passengerID: PassengerID, at now: Date) async throws -> (checkIn: CheckIn, created: Bool)
+    /// The check-in with its bags, payments and the passenger's confirmed seat.
+    func checkIn(_ id: UUID) async throws -> CheckIn?
+    /// The check-in's own events, oldest first.
+    func checkInHistory(_ id: UUID) async throws -> [FlightEvent]
+    /// Writes a change decided on `update`'s check-in as read at `expectedRevision`;
+    /// `DomainError.concurrentChange` if another change came first. (For changes that needed an
+    /// external service's answer, asked outside the transaction.)
+    func saveCheckIn(_ update: CheckInUpdate, expectedRevision: Int64, at now: Date) async throws -> CheckIn
+    /// Locks the check-in and the passenger's confirmed seat, asks `decide`, and writes its answer.
+    func changeCheckIn(_ id: UUID, at now: Date,
+                       _ decide: @Sendable (CheckIn) throws -> CheckInUpdate) async throws -> CheckIn
+    /// Applies a payment outcome once per event id (see ``CheckInRules/paymentSucceeded``).
+    func recordPaymentEvent(_ event: PaymentEvent, policy: BaggagePolicy, at now: Date) async throws -> PaymentEventOutcome
+    /// The payment with this intent id and its check-in's id.
+    func payment(_ intentID: String) async throws -> (payment: Payment, checkinID: UUID)?
+    /// Cancels the flight's check-ins that did not complete before check-in closed.
+    func closeCheckIns(flightID: FlightID, at now: Date) async throws -> [CheckIn]
+}
+
 /// Everything the service keeps, in one store.
 public protocol SkyHighStore: FlightStore, BookingStore, SessionStore, HoldStore, WaitlistStore, JobStore,
-    NotificationStore, IdempotencyStore, AbuseStore {
+    NotificationStore, IdempotencyStore, AbuseStore, CheckInStore {
     /// Cheap round trip used by readiness checks.
     func ping() async throws
 }

@@ -9,6 +9,7 @@ struct EventRecord {
     var holdID: HoldID? = nil
     var passengerID: PassengerID? = nil
     var waitlistID: UUID? = nil
+    var checkinID: UUID? = nil
     var actor: EventActor
     var from: String? = nil
     var to: String? = nil
@@ -18,7 +19,7 @@ struct EventRecord {
 
 extension SQLStore {
     static let eventColumns = """
-        sequence, flight_id, kind, seat_id, hold_id, passenger_id, waitlist_id, actor, from_state, to_state, version, at, detail
+        sequence, flight_id, kind, seat_id, hold_id, passenger_id, waitlist_id, checkin_id, actor, from_state, to_state, version, at, detail
         """
 
     func appendEvents(_ events: [EventRecord], at now: Date, _ sql: any SQLExecutor) async throws {
@@ -27,14 +28,15 @@ extension SQLStore {
         for event in events {
             binds += [.text(event.flightID.rawValue), .text(event.kind), .optional(event.seatID?.description),
                       .optional(event.holdID?.uuidString.lowercased()), .optional(event.passengerID?.uuidString.lowercased()),
-                      .optional(event.waitlistID?.uuidString.lowercased()), .text(event.actor.description),
+                      .optional(event.waitlistID?.uuidString.lowercased()),
+                      .optional(event.checkinID?.uuidString.lowercased()), .text(event.actor.description),
                       .optional(event.from), .optional(event.to), event.version.map { .int($0) } ?? .null, .date(now),
                       .optional(event.detail)]
         }
         try await sql.run("""
-            INSERT INTO flight_events (flight_id, kind, seat_id, hold_id, passenger_id, waitlist_id, actor, from_state,
-                                       to_state, version, at, detail)
-            VALUES \(placeholders(rows: events.count, columns: 12))
+            INSERT INTO flight_events (flight_id, kind, seat_id, hold_id, passenger_id, waitlist_id, checkin_id, actor,
+                                       from_state, to_state, version, at, detail)
+            VALUES \(placeholders(rows: events.count, columns: 13))
             """, binds)
     }
 }

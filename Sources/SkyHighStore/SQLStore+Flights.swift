@@ -60,13 +60,9 @@ extension SQLStore {
         var nextExpiry: Date?
         seats.reserveCapacity(rows.count)
         for row in rows {
-            let seatID = try row.seatID("seat_id")
-            guard let cabin = Cabin(rawValue: try row.string("cabin")) else {
-                throw SQLRowError(column: "cabin", expected: "a cabin")
-            }
-            let characteristics = try row.string("characteristics").split(separator: ",")
-                .compactMap { SeatCharacteristic(rawValue: String($0)) }
-            seats.append(Seat(id: seatID, cabin: cabin, characteristics: characteristics))
+            let seat = try row.seat()
+            let seatID = seat.id
+            seats.append(seat)
             if let state = try row.optionalString("state").flatMap(HoldState.init(rawValue:)) {
                 live[seatID] = state.seatState
                 if state == .held, let expiry = try row.optionalDate("expires_at") {
@@ -75,6 +71,11 @@ extension SQLStore {
             }
         }
         return SeatMap(flightID: id, version: try first.int("version"), seats: seats, live: live, nextExpiry: nextExpiry)
+    }
+
+    public func seat(_ id: SeatID, on flightID: FlightID) async throws -> Seat? {
+        try await database.run("SELECT seat_id, cabin, characteristics FROM seats WHERE flight_id = $1 AND seat_id = $2",
+                               [.text(flightID.rawValue), .text(id.description)]).first?.seat()
     }
 
     public func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> [FlightEvent] {
@@ -110,7 +111,7 @@ extension SQLRow {
         FlightEvent(sequence: try int("sequence"), flightID: try flightID("flight_id"), kind: try string("kind"),
                     seatID: try optionalString("seat_id").flatMap(SeatID.init), holdID: try optionalUUID("hold_id"),
                     passengerID: try optionalUUID("passenger_id"), waitlistID: try optionalUUID("waitlist_id"),
-                    actor: EventActor(try string("actor")), fromState: try optionalString("from_state"),
+                    checkinID: try optionalUUID("checkin_id"), actor: EventActor(try string("actor")), fromState: try optionalString("from_state"),
                     toState: try optionalString("to_state"), version: try optionalInt("version"),
                     at: try date("at"), detail: try optionalString("detail"))
     }

@@ -117,7 +117,7 @@ extension SQLStore {
         return hold
     }
 
-    private func flight(_ id: FlightID, _ sql: any SQLExecutor) async throws -> Flight? {
+    func flight(_ id: FlightID, _ sql: any SQLExecutor) async throws -> Flight? {
         try await sql.run("SELECT \(Self.flightColumns) FROM flights WHERE flight_id = $1", [.text(id.rawValue)])
             .first?.flight()
     }
@@ -148,6 +148,7 @@ extension SQLStore {
                                  at: now, sql)
             }
         }
+        try await reopenCheckIns(after: transitions, flightID: flightID, at: now, sql)
         try await sql.announce(.seats, payload: flightID.rawValue, database.dialect)
         guard let last = try await sql.run("""
             UPDATE flights SET version = version + $2 WHERE flight_id = $1 RETURNING version

@@ -120,6 +120,7 @@ public enum SharedMigrations {
                 )\(types.tableOptions)
                 """,
             ]),
+            checkIns(types),
         ]
     }
 }

@@ -11,9 +11,12 @@ import Testing
 /// An in-process API on a fresh store, with a clock the test moves.
 struct APIHarness: Sendable {
     static let adminToken = "admin-token-for-tests"
+    static let webhookSecret = "webhook-secret-for-tests"
     let client: any TestClientProtocol
     let store: SQLStore
     let clock: ManualClock
+    let weights: TestWeights
+    let payments: TestPayments
 
     /// Runs `body` against the router in-process (`.router`) or over a real socket (`.live`).
     static func run(_ kind: StoreKind, mode: TestingSetup = .router, holdSeconds: TimeInterval = 120,
@@ -21,12 +24,14 @@ struct APIHarness: Sendable {
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock(Date().truncatedToMilliseconds)
+            let (weights, payments) = (TestWeights(), TestPayments())
             let env = APIEnvironment(store: store, clock: clock, holdDuration: holdSeconds, adminToken: adminToken,
-                                     abuseGuard: abuseGuard)
+                                     abuseGuard: abuseGuard, weights: weights, payments: payments,
+                                     webhookSecret: webhookSecret)
             let app = Application(router: buildRouter(env),
                                   configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             try await app.test(mode) { client in
-                try await body(APIHarness(client: client, store: store, clock: clock))
+                try await body(APIHarness(client: client, store: store, clock: clock, weights: weights, payments: payments))
             }
         }
     }
@@ -40,7 +45,7 @@ struct APIHarness: Sendable {
         if let token { fields[.authorization] = "Bearer \(token)" }
         var body: ByteBuffer?
         if let json {
-            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]))
             fields[.contentType] = "application/json"
         } else if let raw {
             body = ByteBuffer(string: raw)

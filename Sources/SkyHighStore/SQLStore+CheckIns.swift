@@ -1,0 +1,274 @@
+import Foundation
+import SkyHighCore
+
+extension SQLStore {
+    static let checkInColumns = """
+        checkin_id, flight_id, passenger_id, state, failure_reason, sequence_number, revision, created_at, updated_at
+        """
+    static let paymentColumns = """
+        payment_intent_id, checkin_id, amount, currency, status, failure_reason, refund_due, created_at, updated_at
+        """
+
+    public func startCheckIn(flightID: FlightID, passengerID: PassengerID,
+                             at now: Date) async throws -> (checkIn: CheckIn, created: Bool) {
+        let id = ids()
+        return try await database.transaction { sql in
+            guard let flight = try await flight(flightID, sql) else { throw DomainError.flightNotFound(flightID) }
+            if let open = try await sql.run("""
+                SELECT \(Self.checkInColumns) FROM checkins WHERE flight_id = $1 AND passenger_id = $2 AND state <> 'CANCELLED'
+                """, [.text(flightID.rawValue), .id(passengerID)]).first {
+                return (try await loaded(open, sql), false)
+            }
+            let start = try CheckInRules.start(id: id, flight: flight, passengerID: passengerID, now: now,
+                                               closesBefore: checkinCloses)
+            // A concurrent start for the same passenger inserts nothing here and returns theirs.
+            let inserted = try await sql.run("""
+                INSERT INTO checkins (\(Self.checkInColumns)) VALUES ($1, $2, $3, 'IN_PROGRESS', NULL, NULL, 0, $4, $4)
+                ON CONFLICT (flight_id, passenger_id) WHERE state <> 'CANCELLED' DO NOTHING RETURNING checkin_id
+                """, [.id(id), .text(flightID.rawValue), .id(passengerID), .date(now)])
+            guard !inserted.isEmpty else {
+                guard let theirs = try await sql.run("""
+                    SELECT \(Self.checkInColumns) FROM checkins WHERE flight_id = $1 AND passenger_id = $2 AND state <> 'CANCELLED'
+                    """, [.text(flightID.rawValue), .id(passengerID)]).first
+                else { throw DomainError.concurrentChange }
+                return (try await loaded(theirs, sql), false)
+            }
+            try await appendEvents(start.events.map { event(for: $0, of: start.checkIn) }, at: now, sql)
+            return (try await lockedCheckIn(id, sql), true)
+        }
+    }
+
+    public func checkIn(_ id: UUID) async throws -> CheckIn? {
+        try await database.transaction { sql in
+            guard let row = try await sql.run("SELECT \(Self.checkInColumns) FROM checkins WHERE checkin_id = $1",
+                                              [.id(id)]).first
+            else { return nil }
+            return try await loaded(row, sql)
+        }
+    }
+
+    public func checkInHistory(_ id: UUID) async throws -> [FlightEvent] {
+        try await database.run("""
+            SELECT \(Self.eventColumns) FROM flight_events WHERE checkin_id = $1 ORDER BY sequence
+            """, [.id(id)]).map { try $0.flightEvent() }
+    }
+
+    public func saveCheckIn(_ update: CheckInUpdate, expectedRevision: Int64, at now: Date) async throws -> CheckIn {
+        let saved = try await database.transaction { sql in
+            let current = try await lockedCheckIn(update.checkIn.id, sql)
+            guard current.revision == expectedRevision else { throw DomainError.concurrentChange }
+            return try await write(update, over: current, at: now, sql)
+        }
+        jobsEnqueued()
+        return saved
+    }
+
+    public func changeCheckIn(_ id: UUID, at now: Date,
+                              _ decide: @Sendable (CheckIn) throws -> CheckInUpdate) async throws -> CheckIn {
+        let changed = try await database.transaction { sql in try await change(id, at: now, sql, decide) }
+        jobsEnqueued()
+        return changed
+    }
+
+    public func recordPaymentEvent(_ event: PaymentEvent, policy: BaggagePolicy, at now: Date) async throws -> PaymentEventOutcome {
+        let outcome = try await database.transaction { sql -> PaymentEventOutcome in
+            let owner = try await sql.run("SELECT checkin_id FROM payments WHERE payment_intent_id = $1",
+                                          [.text(event.intentID)]).first?.uuid("checkin_id")
+            // First writer of an event id wins; a repeat (even a concurrent one) finds the row.
+            let fresh = try await sql.run("""
+                INSERT INTO payment_events (event_id, payment_intent_id, status, failure_reason, outcome, received_at)
+                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+                """, [.text(event.eventID), .text(event.intentID),
+                      .text(event.succeeded ? PaymentStatus.succeeded.rawValue : PaymentStatus.failed.rawValue),
+                      .optional(event.failureReason), .text(owner == nil ? "UNKNOWN_INTENT" : "APPLIED"), .date(now)])
+            guard !fresh.isEmpty else { return .duplicate }
+            guard let owner else { return .unknownIntent }
+            return .applied(try await change(owner, at: now, sql) { checkIn in
+                event.succeeded
+                    ? CheckInRules.paymentSucceeded(event.intentID, for: checkIn, policy: policy, now: now)
+                    : CheckInRules.paymentFailed(event.intentID, reason: event.failureReason ?? "payment failed",
+                                                 for: checkIn, now: now)
+            })
+        }
+        jobsEnqueued()
+        return outcome
+    }
+
+    public func payment(_ intentID: String) async throws -> (payment: Payment, checkinID: UUID)? {
+        guard let row = try await database.run("SELECT \(Self.paymentColumns) FROM payments WHERE payment_intent_id = $1",
+                                               [.text(intentID)]).first
+        else { return nil }
+        return (try row.payment(), try row.uuid("checkin_id"))
+    }
+
+    public func closeCheckIns(flightID: FlightID, at now: Date) async throws -> [CheckIn] {
+        try await database.transaction { sql in
+            let open = try await sql.run("""
+                SELECT checkin_id FROM checkins WHERE flight_id = $1 AND state IN ('IN_PROGRESS', 'WAITING_FOR_PAYMENT')
+                ORDER BY checkin_id
+                """, [.text(flightID.rawValue)])
+            var closed: [CheckIn] = []
+            for row in open {
+                closed.append(try await change(try row.uuid("checkin_id"), at: now, sql) { checkIn in
+                    guard checkIn.state != .completed else { return CheckInUpdate(checkIn: checkIn) }
+                    return try CheckInRules.cancel(checkIn, actor: .system("checkin-close"), reason: "check-in closed", now: now)
+                })
+            }
+            return closed
+        }
+    }
+
+    /// A completed check-in whose passenger lost their confirmed seat with no new one (part of a
+    /// hold transaction, see ``record``) opens again.
+    func reopenCheckIns(after transitions: [HoldTransition], flightID: FlightID, at now: Date,
+                        _ sql: any SQLExecutor) async throws {
+        let keepsASeat = Set(transitions.filter { $0.hold.state == .confirmed }.map(\.hold.passengerID))
+        let lostSeat = Set(transitions.filter { $0.from == .confirmed && $0.freesSeat }.map(\.hold.passengerID))
+        for passengerID in lostSeat.subtracting(keepsASeat).sorted(by: { $0.uuidString < $1.uuidString }) {
+            for row in try await sql.run("""
+                SELECT \(Self.checkInColumns) FROM checkins
+                WHERE flight_id = $1 AND passenger_id = $2 AND state = 'COMPLETED'\(database.dialect.lockForUpdate)
+                """, [.text(flightID.rawValue), .id(passengerID)]) {
+                let current = try await loaded(row, sql)
+                _ = try await write(CheckInRules.seatReleased(current, now: now), over: current, at: now, sql)
+            }
+        }
+    }
+
+    // MARK: - Steps shared by the transactions above
+
+    /// Locks the passenger's confirmed seat and then the check-in (the order hold changes lock
+    /// them in), decides, and writes.
+    private func change(_ id: UUID, at now: Date, _ sql: any SQLExecutor,
+                        _ decide: (CheckIn) throws -> CheckInUpdate) async throws -> CheckIn {
+        guard let row = try await sql.run("SELECT flight_id, passenger_id FROM checkins WHERE checkin_id = $1",
+                                          [.id(id)]).first
+        else { throw DomainError.checkInNotFound(id) }
+        try await sql.run("""
+            SELECT hold_id FROM holds WHERE flight_id = $1 AND passenger_id = $2 AND state = 'CONFIRMED'\(database.dialect.lockForUpdate)
+            """, [.text(try row.string("flight_id")), .text(try row.string("passenger_id"))])
+        let current = try await lockedCheckIn(id, sql)
+        return try await write(try decide(current), over: current, at: now, sql)
+    }
+
+    private func lockedCheckIn(_ id: UUID, _ sql: any SQLExecutor) async throws -> CheckIn {
+        guard let row = try await sql.run("""
+            SELECT \(Self.checkInColumns) FROM checkins WHERE checkin_id = $1\(database.dialect.lockForUpdate)
+            """, [.id(id)]).first
+        else { throw DomainError.checkInNotFound(id) }
+        return try await loaded(row, sql)
+    }
+
+    /// The check-in of `row` with its bags, its payments and the passenger's confirmed seat.
+    private func loaded(_ row: SQLRow, _ sql: any SQLExecutor) async throws -> CheckIn {
+        var checkIn = try row.checkIn()
+        checkIn.bags = try await sql.run("""
+            SELECT tag, declared_grams, weight_grams, added_at FROM checkin_bags WHERE checkin_id = $1 ORDER BY added_at, tag
+            """, [.id(checkIn.id)]).map { try $0.bag() }
+        checkIn.payments = try await sql.run("""
+            SELECT \(Self.paymentColumns) FROM payments WHERE checkin_id = $1 ORDER BY position
+            """, [.id(checkIn.id)]).map { try $0.payment() }
+        checkIn.seatID = try await sql.run("""
+            SELECT seat_id FROM holds WHERE flight_id = $1 AND passenger_id = $2 AND state = 'CONFIRMED'
+            """, [.text(checkIn.flightID.rawValue), .id(checkIn.passengerID)]).first?.seatID("seat_id")
+        return checkIn
+    }
+
+    /// Writes the difference between `current` and the decided check-in: the row (guarded by its
+    /// revision), bags, payments, a reconciliation job per new intent, and the events.
+    private func write(_ update: CheckInUpdate, over current: CheckIn, at now: Date,
+                       _ sql: any SQLExecutor) async throws -> CheckIn {
+        guard !update.changesNothing else { return current }
+        var next = update.checkIn
+        if next.state == .completed, next.sequenceNumber == nil {
+            next.sequenceNumber = try await sql.run("""
+                UPDATE flights SET checkin_sequence = checkin_sequence + 1 WHERE flight_id = $1 RETURNING checkin_sequence
+                """, [.text(next.flightID.rawValue)]).first.map { Int(try $0.int("checkin_sequence")) }
+        }
+        let written = try await sql.run("""
+            UPDATE checkins SET state = $2, failure_reason = $3, sequence_number = $4, revision = revision + 1, updated_at = $5
+            WHERE checkin_id = $1 AND revision = $6 RETURNING revision
+            """, [.id(next.id), .text(next.state.rawValue), .optional(next.failureReason),
+                  next.sequenceNumber.map { .int(Int64($0)) } ?? .null, .date(now), .int(current.revision)])
+        guard let revision = try written.first?.int("revision") else { throw DomainError.concurrentChange }
+        next.revision = revision
+        try await writeBags(next.bags, over: current.bags, of: next.id, sql)
+        try await writePayments(next.payments, over: current.payments, of: next.id, at: now, sql)
+        try await appendEvents(update.events.map { event(for: $0, of: next) }, at: now, sql)
+        return next
+    }
+
+    private func writeBags(_ bags: [Bag], over old: [Bag], of id: UUID, _ sql: any SQLExecutor) async throws {
+        for gone in old where !bags.contains(where: { $0.tag == gone.tag }) {
+            try await sql.run("DELETE FROM checkin_bags WHERE checkin_id = $1 AND tag = $2", [.id(id), .text(gone.tag.rawValue)])
+        }
+        for bag in bags where !old.contains(where: { $0.tag == bag.tag }) {
+            try await sql.run("""
+                INSERT INTO checkin_bags (checkin_id, tag, declared_grams, weight_grams, added_at) VALUES ($1, $2, $3, $4, $5)
+                """, [.id(id), .text(bag.tag.rawValue), bag.declaredGrams.map { .int(Int64($0)) } ?? .null,
+                      .int(Int64(bag.weightGrams)), .date(bag.addedAt)])
+        }
+    }
+
+    private func writePayments(_ payments: [Payment], over old: [Payment], of id: UUID, at now: Date,
+                               _ sql: any SQLExecutor) async throws {
+        for (position, payment) in payments.enumerated() {
+            let binds: [SQLValue] = [.text(payment.intentID), .text(payment.status.rawValue), .optional(payment.failureReason),
+                                     .int(payment.refundDue ? 1 : 0), .date(payment.updatedAt)]
+            guard let before = old.first(where: { $0.intentID == payment.intentID }) else {
+                try await sql.run("""
+                    INSERT INTO payments (payment_intent_id, status, failure_reason, refund_due, updated_at,
+                                          checkin_id, position, amount, currency, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                    """, binds + [.id(id), .int(Int64(position)), .int(payment.amount.amount), .text(payment.amount.currency),
+                                  .date(payment.createdAt)])
+                if payment.status == .pending {
+                    try await enqueue(NewJob(kind: JobKind.reconcilePayment,
+                                             payload: JSONEncoder.payload(ReconcilePaymentPayload(intentID: payment.intentID)),
+                                             runAt: now + ReconcilePaymentPayload.interval),
+                                      at: now, sql)
+                }
+                continue
+            }
+            guard before != payment else { continue }
+            try await sql.run("""
+                UPDATE payments SET status = $2, failure_reason = $3, refund_due = $4, updated_at = $5
+                WHERE payment_intent_id = $1
+                """, binds)
+        }
+    }
+
+    private func event(for change: CheckInEvent, of checkIn: CheckIn) -> EventRecord {
+        EventRecord(flightID: checkIn.flightID, kind: change.kind.rawValue, seatID: checkIn.seatID,
+                    passengerID: checkIn.passengerID, checkinID: checkIn.id, actor: change.actor,
+                    from: change.from?.rawValue, to: change.to.rawValue, detail: change.detail)
+    }
+}
+
+extension SQLRow {
+    func checkIn() throws -> CheckIn {
+        guard let state = CheckInState(rawValue: try string("state")) else {
+            throw SQLRowError(column: "state", expected: "a check-in state")
+        }
+        return CheckIn(id: try uuid("checkin_id"), flightID: try flightID("flight_id"), passengerID: try uuid("passenger_id"),
+                       state: state, failureReason: try optionalString("failure_reason"),
+                       sequenceNumber: try optionalInt("sequence_number").map { Int($0) }, revision: try int("revision"),
+                       createdAt: try date("created_at"), updatedAt: try date("updated_at"))
+    }
+
+    func bag() throws -> Bag {
+        guard let tag = BagTag(try string("tag")) else { throw SQLRowError(column: "tag", expected: "a bag tag") }
+        return Bag(tag: tag, declaredGrams: try optionalInt("declared_grams").map { Int($0) },
+                   weightGrams: Int(try int("weight_grams")), addedAt: try date("added_at"))
+    }
+
+    func payment() throws -> Payment {
+        guard let status = PaymentStatus(rawValue: try string("status")) else {
+            throw SQLRowError(column: "status", expected: "a payment status")
+        }
+        return Payment(intentID: try string("payment_intent_id"),
+                       amount: Money(amount: try int("amount"), currency: try string("currency")),
+                       status: status, failureReason: try optionalString("failure_reason"),
+                       refundDue: try int("refund_due") != 0, createdAt: try date("created_at"), updatedAt: try date("updated_at"))
+    }
+}
