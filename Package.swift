@@ -105,7 +105,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SkyHighAppTests",
-            dependencies: ["SkyHighCore", "SkyHighApp", "SkyHighTestSupport"]
+            dependencies: [
+                "SkyHighCore", "SkyHighApp", "SkyHighTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ]
 )

@@ -39,6 +39,10 @@ public struct Configuration: Sendable {
     public var trustedProxies: [AddressRange] = []
     /// Addresses never blocked or rate-limited by address (kiosks behind one address).
     public var abuseAllowlist: [AddressRange] = []
+    /// Free weight per bag and the excess-baggage fee.
+    public var baggage = BaggagePolicy()
+    /// The Weight and Payment services (or their mocks) and how calls to them are made.
+    public var services = ServiceSettings()
 
     /// Settings for tests and tools: embedded store, fixed secrets.
     public init(adminToken: String = "admin-test-token", webhookSecret: String = "webhook-test-secret") {
@@ -71,6 +75,8 @@ public struct Configuration: Sendable {
         config.serverThreads = reader.int("SKYHIGH_SERVER_THREADS", in: 1...256) ?? config.serverThreads
         config.trustedProxies = reader.addressRanges("SKYHIGH_TRUSTED_PROXIES")
         config.abuseAllowlist = reader.addressRanges("SKYHIGH_ABUSE_ALLOWLIST")
+        config.baggage = reader.baggagePolicy()
+        config.services = reader.serviceSettings()
         for (name, keyPath) in [("SKYHIGH_ADMIN_TOKEN", \Configuration.adminToken),
                                 ("SKYHIGH_WEBHOOK_SECRET", \Configuration.webhookSecret)] {
             if let value = reader.string(name) {

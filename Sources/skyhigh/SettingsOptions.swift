@@ -16,6 +16,29 @@ struct SettingsOptions: ParsableArguments {
     var webhookSecret: String?
     @Option(name: .customLong("log-level"), help: "trace ... critical (SKYHIGH_LOG_LEVEL).")
     var logLevel: String?
+    @Option(name: .customLong("weight-service-url"), help: "Weight service; in-process mock if unset (SKYHIGH_WEIGHT_SERVICE_URL).")
+    var weightServiceURL: String?
+    @Option(name: .customLong("payment-service-url"), help: "Payment service; in-process mock if unset (SKYHIGH_PAYMENT_SERVICE_URL).")
+    var paymentServiceURL: String?
+    @Option(name: .customLong("service-timeout-ms"), help: "Time limit per call attempt to Weight/Payment (SKYHIGH_SERVICE_TIMEOUT_MS).")
+    var serviceTimeoutMs: Int?
+    @Option(name: .customLong("service-retries"), help: "Retries of a failed Weight/Payment call (SKYHIGH_SERVICE_RETRIES).")
+    var serviceRetries: Int?
+    @Option(name: .customLong("mock-latency-ms"), help: "Delay of the mock services' answers (SKYHIGH_MOCK_LATENCY_MS).")
+    var mockLatencyMs: Int?
+    @Option(name: .customLong("mock-failure-rate"), help: "Share of mock service calls that fail, 0 to 1 (SKYHIGH_MOCK_FAILURE_RATE).")
+    var mockFailureRate: String?
+    @Option(name: .customLong("mock-host"), help: "Address mock-services listens on (SKYHIGH_MOCK_HOST).")
+    var mockHost: String?
+    @Option(name: .customLong("mock-port"), help: "Port mock-services listens on (SKYHIGH_MOCK_PORT).")
+    var mockPort: Int?
+    @Option(name: .customLong("mock-webhook-url"), help: "Where mock-services sends payment webhooks (SKYHIGH_MOCK_WEBHOOK_URL).")
+    var mockWebhookURL: String?
+    @Option(name: .customLong("baggage-allowance-kg"), help: "Free weight per bag (SKYHIGH_BAGGAGE_ALLOWANCE_KG).")
+    var baggageAllowanceKg: String?
+    @Option(name: .customLong("excess-fee-per-kg"), help: "Fee per kg over, in major units (SKYHIGH_EXCESS_FEE_PER_KG).")
+    var excessFeePerKg: String?
+    @Option(help: "Currency of the excess-baggage fee (SKYHIGH_CURRENCY).") var currency: String?
 
     /// The configuration from the environment and these options; exits with the problems if bad.
     func load(sharedSecrets: Bool = true) throws -> Configuration {
@@ -27,6 +50,18 @@ struct SettingsOptions: ParsableArguments {
         overrides["SKYHIGH_ADMIN_TOKEN"] = adminToken
         overrides["SKYHIGH_WEBHOOK_SECRET"] = webhookSecret
         overrides["SKYHIGH_LOG_LEVEL"] = logLevel
+        overrides["SKYHIGH_WEIGHT_SERVICE_URL"] = weightServiceURL
+        overrides["SKYHIGH_PAYMENT_SERVICE_URL"] = paymentServiceURL
+        overrides["SKYHIGH_SERVICE_TIMEOUT_MS"] = serviceTimeoutMs.map(String.init)
+        overrides["SKYHIGH_SERVICE_RETRIES"] = serviceRetries.map(String.init)
+        overrides["SKYHIGH_MOCK_LATENCY_MS"] = mockLatencyMs.map(String.init)
+        overrides["SKYHIGH_MOCK_FAILURE_RATE"] = mockFailureRate
+        overrides["SKYHIGH_MOCK_HOST"] = mockHost
+        overrides["SKYHIGH_MOCK_PORT"] = mockPort.map(String.init)
+        overrides["SKYHIGH_MOCK_WEBHOOK_URL"] = mockWebhookURL
+        overrides["SKYHIGH_BAGGAGE_ALLOWANCE_KG"] = baggageAllowanceKg
+        overrides["SKYHIGH_EXCESS_FEE_PER_KG"] = excessFeePerKg
+        overrides["SKYHIGH_CURRENCY"] = currency
         do {
             return try Configuration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides,
                                           sharedSecrets: sharedSecrets)

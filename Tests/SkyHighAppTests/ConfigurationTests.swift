@@ -42,4 +42,50 @@ import Testing
         }
         #expect(error?.problems.count == 5)
     }
+
+    @Test func servicesAndBaggageDefaultToTheInProcessMocksAndTheSpecRule() throws {
+        let config = try Configuration.load(environment: [:])
+        #expect(config.services.weightURL == nil && config.services.paymentURL == nil)
+        #expect(config.services.mock == .init(latencyMs: 0, failureRate: 0))
+        #expect(config.services.timeoutMs == 2_000 && config.services.retries == 2)
+        #expect(config.services.mockHost == "127.0.0.1" && config.services.mockPort == 8090)
+        #expect(config.services.mockWebhookURL.absoluteString == "http://127.0.0.1:8080/payments/webhook")
+        #expect(config.baggage.allowanceGrams == 25_000 && config.baggage.feePerKg == 1_000 && config.baggage.currency == "EUR")
+    }
+
+    @Test func servicesAndBaggageFromVariables() throws {
+        let config = try Configuration.load(environment: [
+            "SKYHIGH_WEIGHT_SERVICE_URL": "http://mocks:8090", "SKYHIGH_PAYMENT_SERVICE_URL": "https://pay.example/v1",
+            "SKYHIGH_MOCK_LATENCY_MS": "250", "SKYHIGH_MOCK_FAILURE_RATE": "0.25", "SKYHIGH_SERVICE_TIMEOUT_MS": "500",
+            "SKYHIGH_SERVICE_RETRIES": "0", "SKYHIGH_MOCK_HOST": "0.0.0.0", "SKYHIGH_MOCK_PORT": "9090",
+            "SKYHIGH_MOCK_WEBHOOK_URL": "http://api:8080/payments/webhook",
+            "SKYHIGH_BAGGAGE_ALLOWANCE_KG": "23.5", "SKYHIGH_EXCESS_FEE_PER_KG": "12.50",
+        ], overrides: ["SKYHIGH_MOCK_PORT": "9091"])
+        #expect(config.services.weightURL?.absoluteString == "http://mocks:8090")
+        #expect(config.services.paymentURL?.absoluteString == "https://pay.example/v1")
+        #expect(config.services.mock == .init(latencyMs: 250, failureRate: 0.25))
+        #expect(config.services.timeoutMs == 500 && config.services.retries == 0)
+        #expect(config.services.mockHost == "0.0.0.0" && config.services.mockPort == 9091)
+        #expect(config.services.mockWebhookURL.absoluteString == "http://api:8080/payments/webhook")
+        #expect(config.baggage.allowanceGrams == 23_500 && config.baggage.feePerKg == 1_250)
+    }
+
+    @Test func theFeeIsInTheCurrencysMinorUnits() throws {
+        let yen = try Configuration.load(environment: ["SKYHIGH_CURRENCY": "JPY", "SKYHIGH_EXCESS_FEE_PER_KG": "1500"])
+        #expect(yen.baggage.currency == "JPY" && yen.baggage.feePerKg == 1_500)
+        let dinar = try Configuration.load(environment: ["SKYHIGH_CURRENCY": "KWD"])
+        #expect(dinar.baggage.feePerKg == 10_000)
+    }
+
+    @Test func badServiceAndBaggageSettingsAreAllReported() {
+        let error = #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: [
+                "SKYHIGH_WEIGHT_SERVICE_URL": "ftp://mocks", "SKYHIGH_MOCK_FAILURE_RATE": "1.5",
+                "SKYHIGH_SERVICE_TIMEOUT_MS": "0", "SKYHIGH_CURRENCY": "eur", "SKYHIGH_EXCESS_FEE_PER_KG": "10.005",
+                "SKYHIGH_BAGGAGE_ALLOWANCE_KG": "heavy",
+            ])
+        }
+        #expect(error?.problems.count == 6)
+        #expect(error?.description.contains("SKYHIGH_CURRENCY=eur") == true)
+    }
 }

@@ -1,0 +1,51 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// One JSON exchange with an external service: one attempt, no retries (``ResilientCall`` adds
+/// those). Answers outside 2xx become a ``ServiceCallFailure`` that says whether to retry.
+struct ServiceHTTPClient: Sendable {
+    let baseURL: URL
+    /// Time limit for one exchange; `ResilientCall` holds the same limit, this one makes sure the
+    /// connection itself is given up too.
+    let timeout: TimeInterval
+
+    struct Answer: Sendable {
+        let status: Int
+        let body: Data
+    }
+
+    /// Sends `body` (JSON) to `path` under the base URL. Answers with a status in `accepting` are
+    /// returned as they are; other statuses outside 2xx throw.
+    func send(_ method: String, _ path: [String], json body: Data? = nil,
+              headers: [String: String] = [:], accepting: Set<Int> = []) async throws -> Answer {
+        var url = baseURL
+        for component in path { url.appendPathComponent(component) }
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        if let body {
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard let status = (response as? HTTPURLResponse)?.statusCode else {
+            throw ServiceCallFailure.transient("answered something that is not HTTP")
+        }
+        guard (200..<300).contains(status) || accepting.contains(status) else {
+            throw ServiceCallFailure.status(status, body: data)
+        }
+        return Answer(status: status, body: data)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from answer: Answer) throws -> T {
+        do {
+            return try ServiceWireFormat.decoder.decode(type, from: answer.body)
+        } catch {
+            let text = String(decoding: answer.body.prefix(200), as: UTF8.self)
+            throw ServiceCallFailure.rejected("answered something unreadable: \(text)")
+        }
+    }
+}
