@@ -16,6 +16,8 @@ public struct BackgroundServices: Sendable {
     public let abuseGuard: AbuseGuard
     public let seatMaps: SeatMapCache
     public let seatChanges: SeatChangeHub
+    /// The Weight and Payment services (HTTP clients, or the in-process mocks).
+    public let external: ExternalServices
     let blockSync: BlockSync
     let reconciler: SeatMapReconciler
     let storeReady: StartGate
@@ -41,12 +43,15 @@ public struct BackgroundServices: Sendable {
             }
         }
         let storeReady = StartGate.closed()
+        let external = ExternalServices.make(configuration: config, clock: clock, logger: logger,
+                                             webhookURL: ownWebhookURL(config))
         let notifier: any NotificationSender = config.notificationURL.map {
             WebhookNotificationSender(url: $0, secret: config.webhookSecret, clock: clock, logger: logger)
         } ?? LoggingNotificationSender(logger: logger)
         let worker = JobWorker(
             store: opened.store, clock: clock, logger: logger,
-            handlers: JobHandlers.all(store: opened.store, clock: clock, notifier: notifier, logger: logger),
+            handlers: JobHandlers.all(store: opened.store, clock: clock, notifier: notifier, payments: external.payment,
+                                      baggage: config.baggage, logger: logger),
             concurrency: config.workerConcurrency, started: storeReady, wake: doorbell)
         let sweeper = ExpirySweeper(store: opened.store, clock: clock, logger: logger, started: storeReady)
         let abuseGuard = AbuseGuard(policy: config.abuse, trustedProxies: config.trustedProxies,
@@ -56,7 +61,7 @@ public struct BackgroundServices: Sendable {
         let reconciler = SeatMapReconciler(seatMaps: seatMaps, seatChanges: seatChanges, clock: clock, logger: logger,
                                            started: storeReady)
         return BackgroundServices(opened: opened, sweeper: sweeper, worker: worker, abuseGuard: abuseGuard,
-                                  seatMaps: seatMaps, seatChanges: seatChanges, blockSync: blockSync,
+                                  seatMaps: seatMaps, seatChanges: seatChanges, external: external, blockSync: blockSync,
                                   reconciler: reconciler, storeReady: storeReady, logger: logger)
     }
 
@@ -70,6 +75,14 @@ public struct BackgroundServices: Sendable {
         storeReady.openGate()
         logger.info("store ready", metadata: ["store": "\(opened.kind)"])
     }
+}
+
+/// Where this process's own payment webhook listens, for the in-process Payment mock.
+func ownWebhookURL(_ config: Configuration) -> URL {
+    let host = ["0.0.0.0", "::", ""].contains(config.host) ? "127.0.0.1" : config.host
+    let bracketed = host.contains(":") ? "[\(host)]" : host
+    return URL(string: "http://\(bracketed):\(config.port)/payments/webhook")
+        ?? URL(fileURLWithPath: "/")
 }
 
 public func makeLogger(_ config: Configuration) -> Logger {
@@ -88,7 +101,9 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sys
     let environment = APIEnvironment(
         store: background.opened.store, clock: clock, holdDuration: TimeInterval(config.holdSeconds),
         adminToken: config.adminToken, abuseGuard: background.abuseGuard, seatMaps: background.seatMaps,
-        seatChanges: background.seatChanges, holdPlaced: { sweeper.holdPlaced($0) })
+        seatChanges: background.seatChanges, weights: background.external.weight,
+        payments: background.external.payment, baggage: config.baggage, webhookSecret: config.webhookSecret,
+        holdPlaced: { sweeper.holdPlaced($0) })
     var app = Application(
         router: buildRouter(environment),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "SkyHigh"),

@@ -6,6 +6,7 @@ import SkyHighCore
 /// that runs twice changes nothing the second time.
 public enum JobHandlers {
     public static func all(store: any SkyHighStore, clock: any WallClock, notifier: any NotificationSender,
+                           payments: any PaymentService, baggage: BaggagePolicy,
                            logger: Logger) -> [String: JobWorker.Handler] {
         [
             JobKind.offerSeat: { job in
@@ -20,9 +21,14 @@ public enum JobHandlers {
                 let payload = try decode(CloseWaitlistPayload.self, job)
                 guard let flight = FlightID(payload.flightId) else { return }
                 let expired = try await store.closeWaitlist(flightID: flight, at: clock.now())
-                if !expired.isEmpty {
-                    logger.info("waitlist closed", metadata: ["flight": "\(flight)", "expired": "\(expired.count)"])
-                }
+                let cancelled = try await store.closeCheckIns(flightID: flight, at: clock.now())
+                logger.info("check-in closed", metadata: [
+                    "flight": "\(flight)", "waitlistExpired": "\(expired.count)", "checkinsCancelled": "\(cancelled.count)"])
+            },
+            JobKind.reconcilePayment: { job in
+                let payload = try decode(ReconcilePaymentPayload.self, job)
+                try await PaymentReconciliation(store: store, payments: payments, baggage: baggage, clock: clock,
+                                                logger: logger).reconcile(payload.paymentIntentId)
             },
             JobKind.deliverNotification: { job in
                 let payload = try decode(DeliverNotificationPayload.self, job)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import SkyHighAPI
 import SkyHighApp
 import SkyHighCore
 import SkyHighStore
@@ -19,7 +20,8 @@ import Testing
 
     func worker(_ store: SQLStore, clock: any WallClock, sender: any NotificationSender) -> JobWorker {
         JobWorker(store: store, clock: clock, logger: Logger(label: "test"),
-                  handlers: JobHandlers.all(store: store, clock: clock, notifier: sender, logger: Logger(label: "test")))
+                  handlers: JobHandlers.all(store: store, clock: clock, notifier: sender, payments: NoExternalServices(),
+                                            baggage: BaggagePolicy(), logger: Logger(label: "test")))
     }
 
     @Test(arguments: StoreKind.available)
@@ -124,7 +126,8 @@ import Testing
             let entry = try await store.joinWaitlist(flightID: Self.flight, passengerID: waiting, preferences: SeatPreferences(),
                                                      at: clock.now())
             let assignments = Observed<Date>()
-            let handlers = JobHandlers.all(store: store, clock: clock, notifier: RecordingSender(), logger: Logger(label: "test"))
+            let handlers = JobHandlers.all(store: store, clock: clock, notifier: RecordingSender(), payments: NoExternalServices(),
+                                           baggage: BaggagePolicy(), logger: Logger(label: "test"))
             let offer = try #require(handlers[JobKind.offerSeat])
             let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"), handlers: handlers.merging([
                 JobKind.offerSeat: { job in
