@@ -26,6 +26,8 @@ public struct APIEnvironment: Sendable {
     public var checkIns: CheckInServices
     /// Signs payment webhooks; the webhook refuses everything while it is empty.
     public var webhookSecret: String
+    /// The Prometheus text exposition for `GET /metrics` (the application supplies the registry).
+    public var metricsExposition: @Sendable () async -> [UInt8] = { Array("# metrics are not collected\n".utf8) }
 
     public init(store: any SkyHighStore, clock: any WallClock, holdDuration: TimeInterval, adminToken: String,
                 sessionLifetime: TimeInterval = 24 * 3600, abuseGuard: AbuseGuard? = nil,

@@ -20,6 +20,11 @@ extension RouteTable {
             return try JSONBody.response(HealthResponse(status: "ready"))
         }
 
+        add(.get, "/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: await env.metricsExposition())))
+        }
+
         add(.get, "/openapi.yaml") { _, _ in
             guard let document = OpenAPIDocument.bytes else {
                 throw Problem.notFound("specification-missing", "this build carries no API-SPECIFICATION.yml")

@@ -11,8 +11,15 @@ extension RouteTable {
             let seatID = try context.seatID(on: flightID)
             let body = try await JSONBody.decode(HoldRequest.self, from: request)
             try await Self.authorize(body.passengerId, of: reference, on: flightID, env)
-            let hold = try await env.store.placeHold(flightID: flightID, seatID: seatID, passengerID: body.passengerId,
+            let hold: Hold
+            do {
+                hold = try await env.store.placeHold(flightID: flightID, seatID: seatID, passengerID: body.passengerId,
                                                      at: env.clock.now(), duration: env.holdDuration)
+            } catch DomainError.seatUnavailable(let seat) {
+                DomainMetrics.hold(.conflict)
+                throw DomainError.seatUnavailable(seat)
+            }
+            DomainMetrics.hold(.created)
             env.holdPlaced(hold)
             env.seatsChanged(flightID)
             return try JSONBody.response(HoldResponse(hold, at: hold.createdAt), status: .created,
@@ -28,6 +35,7 @@ extension RouteTable {
             let hold = try await Self.ownHold(context, env)
             let now = env.clock.now()
             let confirmed = try await env.store.confirmHold(hold.id, by: hold.passengerID, at: now)
+            DomainMetrics.hold(.confirmed)
             env.seatsChanged(hold.flightID)
             return try JSONBody.response(HoldResponse(confirmed, at: now))
         }
@@ -36,6 +44,7 @@ extension RouteTable {
             let hold = try await Self.ownHold(context, env)
             let now = env.clock.now()
             let cancelled = try await env.store.cancelHold(hold.id, by: hold.passengerID, at: now)
+            DomainMetrics.hold(.cancelled)
             env.seatsChanged(hold.flightID)
             return try JSONBody.response(HoldResponse(cancelled, at: now))
         }

@@ -19,11 +19,14 @@ public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
     return table
 }
 
-/// The router with its middleware: problem mapping outermost, then authentication, the abuse
-/// guard, idempotency, then the routes.
+/// The router with its middleware: the request id outermost, then request metrics (which see
+/// every final status), problem mapping, authentication, the abuse guard, idempotency, then the
+/// routes.
 public func buildRouter(_ env: APIEnvironment) -> Router<AppRequestContext> {
     let table = makeRouteTable(env)
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware(routes: table))
     router.add(middleware: AuthMiddleware(environment: env))
     if let guardian = env.abuseGuard { router.add(middleware: AbuseGuardMiddleware(guardian: guardian, environment: env)) }

@@ -13,6 +13,7 @@ extension RouteTable {
             let entry = try await env.store.joinWaitlist(flightID: flightID, passengerID: body.passengerId,
                                                          preferences: body.preferences ?? SeatPreferences(), at: env.clock.now())
             env.seatsChanged(flightID)
+            if entry.state == .assigned { DomainMetrics.waitlistAssigned() }
             return try JSONBody.response(
                 WaitlistEntryResponse(entry, position: try await env.store.waitlistPosition(of: entry)), status: .created,
                 headers: [.location: "/waitlist/\(entry.id.lowercased)"])

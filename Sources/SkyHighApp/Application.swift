@@ -24,6 +24,7 @@ public struct BackgroundServices: Sendable {
     let logger: Logger
 
     public static func make(_ config: Configuration, clock: any WallClock, logger: Logger) async throws -> BackgroundServices {
+        Telemetry.start()
         let doorbell = WakeSignal()
         let blocksChanged = WakeSignal()
         let relay = SeatChangeRelay()
@@ -98,12 +99,14 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sys
     let logger = logger ?? makeLogger(config)
     let background = try await BackgroundServices.make(config, clock: clock, logger: logger)
     let sweeper = background.sweeper
-    let environment = APIEnvironment(
+    var environment = APIEnvironment(
         store: background.opened.store, clock: clock, holdDuration: TimeInterval(config.holdSeconds),
         adminToken: config.adminToken, abuseGuard: background.abuseGuard, seatMaps: background.seatMaps,
         seatChanges: background.seatChanges, weights: background.external.weight,
         payments: background.external.payment, baggage: config.baggage, webhookSecret: config.webhookSecret,
         holdPlaced: { sweeper.holdPlaced($0) })
+    let store = background.opened.store
+    environment.metricsExposition = { await Telemetry.exposition(store: store, clock: clock) }
     var app = Application(
         router: buildRouter(environment),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "SkyHigh"),

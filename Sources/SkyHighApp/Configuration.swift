@@ -21,6 +21,8 @@ public struct Configuration: Sendable {
     /// Names of secrets that were generated because none was set (the embedded default prints them).
     public var generatedSecrets: [String] = []
     public var logLevel = Logger.Level.info
+    /// `text` or one JSON object per line (`SKYHIGH_LOG_FORMAT`).
+    public var logFormat = LogFormat.text
     /// Largest number of PostgreSQL connections one process opens.
     public var databasePoolSize = 20
     /// Check-in and the waitlist close this long before departure.
@@ -63,6 +65,7 @@ public struct Configuration: Sendable {
         config.holdSeconds = reader.int("SKYHIGH_HOLD_SECONDS", in: 1...86_400) ?? config.holdSeconds
         config.databasePoolSize = reader.int("SKYHIGH_DATABASE_POOL_SIZE", in: 1...500) ?? config.databasePoolSize
         config.logLevel = reader.logLevel("SKYHIGH_LOG_LEVEL") ?? config.logLevel
+        config.logFormat = reader.choice("SKYHIGH_LOG_FORMAT", of: LogFormat.self) ?? config.logFormat
         config.checkinCloseMinutes = reader.int("SKYHIGH_CHECKIN_CLOSE_MINUTES", in: 0...10_080) ?? config.checkinCloseMinutes
         config.notificationURL = reader.httpURL("SKYHIGH_NOTIFICATION_URL")
         config.workerConcurrency = reader.int("SKYHIGH_WORKER_CONCURRENCY", in: 1...64) ?? config.workerConcurrency
@@ -162,6 +165,16 @@ struct SettingsReader {
             return nil
         }
         return url
+    }
+
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ name: String, of type: T.Type) -> T?
+    where T.RawValue == String {
+        guard let text = string(name) else { return nil }
+        guard let value = T(rawValue: text.lowercased()) else {
+            problems.append("\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return value
     }
 
     mutating func logLevel(_ name: String) -> Logger.Level? {

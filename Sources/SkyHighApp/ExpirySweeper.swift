@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import SkyHighAPI
 import SkyHighCore
 
 /// Marks HELD holds EXPIRED once their time is up and records the event. It sleeps until the
@@ -42,6 +43,7 @@ public final class ExpirySweeper: Service {
         while true {
             let expired = try await store.expireHolds(at: clock.now(), limit: batchSize)
             total += expired.count
+            DomainMetrics.hold(.expired, count: expired.count)
             if !expired.isEmpty {
                 logger.debug("expired holds", metadata: ["count": "\(expired.count)"])
                 await onExpired(expired)

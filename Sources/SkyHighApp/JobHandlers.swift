@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SkyHighAPI
 import SkyHighCore
 
 /// What each kind of job does. Every handler reads the current state and acts on it, so a job
@@ -13,6 +14,7 @@ public enum JobHandlers {
                 let payload = try decode(OfferSeatPayload.self, job)
                 guard let flight = FlightID(payload.flightId), let seat = SeatID(payload.seatId) else { return }
                 if let winner = try await store.offerSeat(flightID: flight, seatID: seat, at: clock.now()) {
+                    DomainMetrics.waitlistAssigned()
                     logger.info("waitlist assigned seat", metadata: [
                         "flight": "\(flight)", "seat": "\(seat)", "waitlist": "\(winner.id.uuidString.lowercased())"])
                 }

@@ -30,7 +30,8 @@ public enum StoreFactory {
         switch config.database {
         case .sqlite(let path):
             let sqlite = try await EmbeddedDatabase.open(path: path)
-            return OpenedStore(store: SQLStore(database: sqlite, checkinCloses: closes,
+            return OpenedStore(store: SQLStore(database: InstrumentedDatabase(sqlite, store: "sqlite", poolSize: 1),
+                                                  checkinCloses: closes,
                                                   jobAttempts: config.jobMaxAttempts, signals: signals),
                                services: [ClosesOnShutdown { try await sqlite.close() }],
                                migrate: { try await EmbeddedStore.migrate(sqlite, now: clock.now()) },
@@ -46,7 +47,9 @@ public enum StoreFactory {
                     if let flight = payload.flatMap(FlightID.init) { signals.seatsChanged(flight) } else { anySeatsChanged() }
                 },
             ]
-            return OpenedStore(store: SQLStore(database: postgres, checkinCloses: closes,
+            let pool = poolSize ?? config.databasePoolSize
+            return OpenedStore(store: SQLStore(database: InstrumentedDatabase(postgres, store: "postgres", poolSize: pool),
+                                               checkinCloses: closes,
                                                jobAttempts: config.jobMaxAttempts, signals: signals),
                                services: [client] + (listen ? listeners : []),
                                migrate: { try await PostgresStore.migrate(postgres, now: clock.now()) },

@@ -22,7 +22,7 @@ extension SQLStore {
             INSERT INTO jobs (job_id, kind, payload, state, run_at, attempts, max_attempts, request_id, created_at, updated_at)
             VALUES ($1, $2, $3, 'QUEUED', $4, 0, $5, $6, $7, $7)
             """, [.id(id), .text(job.kind), .text(job.payload), .date(job.runAt ?? now), .int(Int64(job.maxAttempts ?? jobAttempts)),
-                  .optional(requestID), .date(now)])
+                  .optional(requestID ?? RequestTrace.id), .date(now)])
         try await sql.announce(.jobs, database.dialect)
         return id
     }

@@ -16,6 +16,8 @@ struct SettingsOptions: ParsableArguments {
     var webhookSecret: String?
     @Option(name: .customLong("log-level"), help: "trace ... critical (SKYHIGH_LOG_LEVEL).")
     var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "text or json, one object per line (SKYHIGH_LOG_FORMAT).")
+    var logFormat: String?
     @Option(name: .customLong("weight-service-url"), help: "Weight service; in-process mock if unset (SKYHIGH_WEIGHT_SERVICE_URL).")
     var weightServiceURL: String?
     @Option(name: .customLong("payment-service-url"), help: "Payment service; in-process mock if unset (SKYHIGH_PAYMENT_SERVICE_URL).")
@@ -40,7 +42,8 @@ struct SettingsOptions: ParsableArguments {
     var excessFeePerKg: String?
     @Option(help: "Currency of the excess-baggage fee (SKYHIGH_CURRENCY).") var currency: String?
 
-    /// The configuration from the environment and these options; exits with the problems if bad.
+    /// The configuration from the environment and these options, with the log format installed;
+    /// exits with the problems if bad.
     func load(sharedSecrets: Bool = true) throws -> Configuration {
         var overrides: [String: String] = [:]
         overrides["SKYHIGH_HOST"] = host
@@ -50,6 +53,7 @@ struct SettingsOptions: ParsableArguments {
         overrides["SKYHIGH_ADMIN_TOKEN"] = adminToken
         overrides["SKYHIGH_WEBHOOK_SECRET"] = webhookSecret
         overrides["SKYHIGH_LOG_LEVEL"] = logLevel
+        overrides["SKYHIGH_LOG_FORMAT"] = logFormat
         overrides["SKYHIGH_WEIGHT_SERVICE_URL"] = weightServiceURL
         overrides["SKYHIGH_PAYMENT_SERVICE_URL"] = paymentServiceURL
         overrides["SKYHIGH_SERVICE_TIMEOUT_MS"] = serviceTimeoutMs.map(String.init)
@@ -63,8 +67,11 @@ struct SettingsOptions: ParsableArguments {
         overrides["SKYHIGH_EXCESS_FEE_PER_KG"] = excessFeePerKg
         overrides["SKYHIGH_CURRENCY"] = currency
         do {
-            return try Configuration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides,
-                                          sharedSecrets: sharedSecrets)
+            let config = try Configuration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides,
+                                                sharedSecrets: sharedSecrets)
+            // Each command loads its settings once, before it logs anything.
+            config.logFormat.bootstrap()
+            return config
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }

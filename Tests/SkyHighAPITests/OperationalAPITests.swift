@@ -94,4 +94,19 @@ import Yams
             #expect(list.allSatisfy { $0["holdId"] as? String == holdID && $0["seatId"] as? String == "3C" })
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func theJobsARequestEnqueuesCarryItsRequestId(kind: StoreKind) async throws {
+        try await APIHarness.run(kind) { api in
+            try await api.createFlight()
+            let signedIn = try await api.bookedPassenger()
+            let hold = try await api.hold("3C", for: signedIn.passengers[0], token: signedIn.token)
+            let holdID = try #require(try hold.string("holdId"))
+            let cancelled = try await api.request(.post, "/holds/\(holdID)/cancel", token: signedIn.token,
+                                                  headers: [HTTPField.Name("X-Request-Id")!: "cancel-7"])
+            #expect(cancelled.headers[HTTPField.Name("X-Request-Id")!] == "cancel-7")
+            let rows = try await api.store.database.run("SELECT request_id FROM jobs WHERE kind = 'waitlist.offer-seat'", [])
+            #expect(try rows.map { try $0.optionalString("request_id") } == ["cancel-7"])
+        }
+    }
 }

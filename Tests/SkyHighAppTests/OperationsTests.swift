@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SkyHighApp
+import SkyHighCore
+import Testing
+
+/// The whole service as `skyhigh serve` builds it, over a real socket: metrics move with a
+/// scripted session, and every answer carries its request id.
+@Suite struct OperationsTests {
+    struct Session {
+        let client: any TestClientProtocol
+        let admin = "admin-test-token"
+
+        @discardableResult
+        func send(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = nil,
+                  headers: HTTPFields = [:]) async throws -> TestResponse {
+            var fields = headers
+            if let token { fields[.authorization] = "Bearer \(token)" }
+            if json != nil { fields[.contentType] = "application/json" }
+            return try await client.executeRequest(uri: path, method: method, headers: fields,
+                                                   body: json.map { ByteBuffer(string: $0) })
+        }
+
+        func object(_ response: TestResponse) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+        }
+
+        /// The value of one sample line of `GET /metrics`, 0 when it is not there yet.
+        func metric(_ sample: String) async throws -> Double {
+            let text = String(buffer: try await send(.get, "/metrics").body)
+            let line = text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }
+            return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        }
+    }
+
+    func withService(_ body: @escaping @Sendable (Session) async throws -> Void) async throws {
+        var config = Configuration()
+        config.database = .sqlite(path: nil)
+        config.port = 0
+        let app = try await buildApplication(config)
+        try await app.test(.live) { client in try await body(Session(client: client)) }
+    }
+
+    @Test func metricsMoveWithAScriptedSession() async throws {
+        try await withService { session in
+            let created = try await session.metric(#"skyhigh_holds_total{outcome="created"}"#)
+            let conflicts = try await session.metric(#"skyhigh_holds_total{outcome="conflict"}"#)
+            let departure = Date.ISO8601FormatStyle().format(Date() + 3 * 86_400)
+            try await session.send(.post, "/admin/flights", json: """
+                {"flightId":"OPS1","flightNumber":"SH900","origin":"LHR","destination":"JFK","departureTime":"\(departure)","aircraftType":"A320"}
+                """, token: session.admin)
+            let booking = try await session.send(.post, "/admin/bookings", json: """
+                {"bookingReference":"OPS001","flightId":"OPS1","passengers":[{"firstName":"A","lastName":"One"},{"firstName":"B","lastName":"Two"}]}
+                """, token: session.admin)
+            let passengers = try (session.object(booking)["passengers"] as? [[String: Any]] ?? []).compactMap { $0["passengerId"] as? String }
+            let signIn = try await session.send(.post, "/sessions", json: #"{"bookingReference":"OPS001","lastName":"One"}"#)
+            let token = try #require(try session.object(signIn)["token"] as? String)
+            let first = try await session.send(.post, "/flights/OPS1/seats/1A/hold", json: #"{"passengerId":"\#(passengers[0])"}"#, token: token)
+            #expect(first.status == .created)
+            let second = try await session.send(.post, "/flights/OPS1/seats/1A/hold", json: #"{"passengerId":"\#(passengers[1])"}"#, token: token)
+            #expect(second.status == .conflict)
+            #expect(try await session.metric(#"skyhigh_holds_total{outcome="created"}"#) >= created + 1, "other suites may count too")
+            #expect(try await session.metric(#"skyhigh_holds_total{outcome="conflict"}"#) >= conflicts + 1)
+
+            let text = String(buffer: try await session.send(.get, "/metrics").body)
+            #expect(text.contains("skyhigh_http_request_duration_seconds_bucket"))
+            #expect(text.contains(#"status="409""#))
+            #expect(text.contains("skyhigh_jobs{"))
+            #expect(text.contains("skyhigh_store_operations_in_flight"))
+        }
+    }
+
+    @Test func everyAnswerCarriesItsRequestId() async throws {
+        try await withService { session in
+            let chosen = try await session.send(.get, "/health/live", headers: [HTTPField.Name("X-Request-Id")!: "trace-42"])
+            #expect(chosen.headers[HTTPField.Name("X-Request-Id")!] == "trace-42")
+            let refused = try await session.send(.get, "/nowhere", headers: [HTTPField.Name("X-Request-Id")!: "bad id with spaces"])
+            #expect(refused.status == .notFound)
+            let made = try #require(refused.headers[HTTPField.Name("X-Request-Id")!])
+            #expect(UUID(uuidString: made) != nil)
+            #expect(try await session.send(.get, "/health/ready").status == .ok)
+        }
+    }
+}
