@@ -58,9 +58,10 @@ public final class JobWorker: Service {
         return jobs.count
     }
 
-    /// Runs batches until nothing is due.
+    /// Runs batches until nothing is due, or until graceful shutdown (the batch in progress
+    /// finishes; nothing new is claimed).
     public func drain() async throws {
-        while try await runOnce() > 0 {}
+        while !Task.isShuttingDownGracefully, try await runOnce() > 0 {}
     }
 
     private func run(_ job: Job) async {

@@ -13,10 +13,12 @@ struct PacedLoop {
     let logger: Logger
     let name: String
 
-    /// `round` does the due work and returns when more will be due, if it knows.
+    /// `round` does the due work and returns when more will be due, if it knows. Graceful
+    /// shutdown wakes the loop and ends it after the round in progress: work that has started
+    /// (a job, a sweep) finishes instead of being cancelled half-way.
     func run(_ round: @Sendable @escaping () async throws -> Date?) async {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 var delay = maximumIdle
                 do {
                     if let next = try await round() {
@@ -26,8 +28,11 @@ struct PacedLoop {
                 } catch {
                     logger.warning("\(name) failed; retrying", metadata: ["error": "\(error)"])
                 }
+                guard !Task.isShuttingDownGracefully else { break }
                 await wake.wait(upTo: delay)
             }
+        } onGracefulShutdown: {
+            wake.signal()
         }
     }
 }
