@@ -2,9 +2,12 @@
 # Build: the Swift toolchain image compiles a static-stdlib release binary.
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
-COPY Package.swift ./
+# Dependencies first, at the versions Package.resolved pins, so source edits reuse this layer.
+COPY Package.swift Package.resolved ./
 RUN swift package resolve
+# The manifest names the test targets' folders too: without Tests the package does not load.
 COPY Sources ./Sources
+COPY Tests ./Tests
 COPY API-SPECIFICATION.yml ./
 RUN swift build -c release --product skyhigh --static-swift-stdlib
 # The binary and its resource bundles (API-SPECIFICATION.yml), side by side as Bundle.module expects.

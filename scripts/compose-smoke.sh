@@ -1,0 +1,475 @@
+#!/usr/bin/env bash
+# Usage: scripts/compose-smoke.sh [--binary PATH] [--time-limit SECONDS]
+#
+# Smoke test of the deployment set in docker-compose.yml, run as plain processes on 127.0.0.1
+# (no Docker): a throwaway PostgreSQL (scripts/with-postgres.sh), `skyhigh migrate`,
+# `skyhigh mock-services`, two `skyhigh serve` instances using the mocks over HTTP, and one
+# `skyhigh worker`. Once each is ready it walks a passenger through real HTTP: a flight and a
+# booking through the admin API, sign-in, a seat held and confirmed on instance 1 and seen on
+# instance 2's seat map, a check-in with a 30 kg bag (50.00 EUR to pay), the payment settled on
+# the mock Payment service (which sends the signed webhook to instance 1), the check-in
+# COMPLETED, its boarding pass, and /metrics. Finally it sends SIGTERM to every process it
+# started and checks that each exits 0 within 15 s.
+#
+# Prints PASS, FAIL or SKIP per step and exits non-zero on any failure. Every process it starts
+# is stopped by its PID, and its temporary folder removed, on every exit path. The run (after
+# the build) is bounded by --time-limit, 120 s by default.
+#
+#   --binary PATH       the skyhigh binary to test, used as it is; without it the script runs
+#                       `swift build --product skyhigh` and uses the debug binary
+#   --time-limit SECS   give up (FAIL) after this long
+#
+# Needs curl and python3. With SKYHIGH_TEST_POSTGRES_URL set (a maintenance database URL, as
+# scripts/with-postgres.sh exports), it creates and drops its own database on that server
+# instead of starting one, and needs psql.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+# shellcheck source=lib/postgres.sh
+source "$SCRIPT_DIR/lib/postgres.sh"
+
+BINARY=""
+TIME_LIMIT=120
+STOP_LIMIT=15
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+while [ "$#" -gt 0 ]; do
+    case "$1" in
+        --binary) BINARY=${2:?--binary needs a path}; shift 2 ;;
+        --binary=*) BINARY=${1#*=}; shift ;;
+        --time-limit) TIME_LIMIT=${2:?--time-limit needs seconds}; shift 2 ;;
+        --time-limit=*) TIME_LIMIT=${1#*=}; shift ;;
+        -h | --help) usage; exit 0 ;;
+        *) echo "compose-smoke: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+done
+case "$TIME_LIMIT" in
+    '' | *[!0-9]*) echo "compose-smoke: --time-limit must be a whole number of seconds" >&2; exit 2 ;;
+esac
+
+for tool in curl python3; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "FAIL  $tool is required"
+        exit 1
+    fi
+done
+
+# --- the binary ----------------------------------------------------------------------------------
+if [ -z "$BINARY" ]; then
+    echo "compose-smoke: building skyhigh (swift build --product skyhigh)"
+    if ! (cd "$REPO_ROOT" && swift build --product skyhigh >"${TMPDIR:-/tmp}/skyhigh-smoke-build.$$.log" 2>&1); then
+        tail -n 30 "${TMPDIR:-/tmp}/skyhigh-smoke-build.$$.log" >&2
+        rm -f "${TMPDIR:-/tmp}/skyhigh-smoke-build.$$.log"
+        echo "FAIL  build: swift build --product skyhigh failed"
+        exit 1
+    fi
+    rm -f "${TMPDIR:-/tmp}/skyhigh-smoke-build.$$.log"
+    BINARY="$(cd "$REPO_ROOT" && swift build --show-bin-path)/skyhigh"
+fi
+case "$BINARY" in /*) ;; *) BINARY="$PWD/$BINARY" ;; esac
+if [ ! -x "$BINARY" ]; then
+    echo "FAIL  binary: $BINARY is not an executable file"
+    exit 1
+fi
+
+# --- PostgreSQL: a throwaway server unless one was given ------------------------------------------
+if [ -z "${SKYHIGH_TEST_POSTGRES_URL:-}" ]; then
+    if ! skyhigh_find_pg_bin >/dev/null 2>&1; then
+        echo "FAIL  postgres: no PostgreSQL server binaries found (apt-get install -y postgresql, or set PG_BIN)"
+        exit 1
+    fi
+    exec "$SCRIPT_DIR/with-postgres.sh" bash "$SCRIPT_DIR/compose-smoke.sh" --binary "$BINARY" --time-limit "$TIME_LIMIT"
+fi
+
+# From here on the run is bounded, and everything it starts is stopped by the EXIT trap.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/skyhigh-smoke.XXXXXX")
+PIDS=()     # every process started and not yet waited for, by PID
+NAMES=()    # its name, same index
+LOGS=()     # the name of every process started, for its log
+WATCHDOG=""
+DATABASE=""
+PSQL=""
+FAILED=0
+STEPS=0
+STARTED_AT=$SECONDS
+
+pass() { STEPS=$((STEPS + 1)); printf 'PASS  %s\n' "$*"; }
+skip() { STEPS=$((STEPS + 1)); printf 'SKIP  %s\n' "$*"; }
+# fail STEP DETAIL: reports the step and ends the run (the EXIT trap cleans up).
+fail() {
+    STEPS=$((STEPS + 1))
+    FAILED=$((FAILED + 1))
+    printf 'FAIL  %s\n' "$1"
+    [ -z "${2:-}" ] || printf '      %s\n' "$2"
+    exit 1
+}
+
+# running PID: true while PID has not exited (a zombie counts as exited).
+running() {
+    local state
+    if [ -r "/proc/$1/stat" ]; then
+        state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+        [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+    else
+        state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+        [ -n "$state" ] && [[ $state != Z* ]]
+    fi
+}
+
+# wait_exit PID SECONDS: waits for PID (a child of this shell: never call it in a subshell) to
+# exit and sets EXIT_STATUS to its exit status; returns 1 if it is still running after SECONDS.
+EXIT_STATUS=""
+wait_exit() {
+    local pid=$1 limit=$2
+    local deadline=$((SECONDS + limit))
+    EXIT_STATUS=""
+    while running "$pid"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then return 1; fi
+        sleep 0.1
+    done
+    EXIT_STATUS=0
+    wait "$pid" 2>/dev/null || EXIT_STATUS=$?
+}
+
+show_logs() {
+    local name
+    for name in "${LOGS[@]}"; do
+        if [ -s "$WORK/$name.log" ]; then
+            echo "      --- last lines of $name's output ---"
+            tail -n 15 "$WORK/$name.log" | sed 's/^/      | /'
+        fi
+    done
+}
+
+cleanup() {
+    local status=$1 i pid
+    trap '' INT TERM USR1
+    if [ -n "$WATCHDOG" ]; then
+        kill "$WATCHDOG" 2>/dev/null || true
+        wait "$WATCHDOG" 2>/dev/null || true
+    fi
+    if [ "$status" -ne 0 ] && [ "${#LOGS[@]}" -gt 0 ]; then show_logs; fi
+    for i in "${!PIDS[@]}"; do
+        pid=${PIDS[$i]}
+        if running "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+    done
+    for i in "${!PIDS[@]}"; do
+        pid=${PIDS[$i]}
+        if ! wait_exit "$pid" 10; then
+            echo "      ${NAMES[$i]} (PID $pid) ignored SIGTERM for 10 s; killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
+    if [ -n "$DATABASE" ] && [ -n "$PSQL" ]; then
+        "$PSQL" -q -X "$SKYHIGH_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $DATABASE" >/dev/null 2>&1 || true
+    fi
+    rm -rf -- "$WORK"
+    if [ "$status" -eq 0 ]; then
+        echo "compose-smoke: PASS ($STEPS steps in $((SECONDS - STARTED_AT)) s)"
+    else
+        [ "$FAILED" -gt 0 ] || echo "FAIL  the run stopped early (exit status $status)"
+        echo "compose-smoke: FAIL (exit status $status after $((SECONDS - STARTED_AT)) s)"
+    fi
+}
+trap 'status=$?; cleanup "$status"; exit "$status"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'FAILED=$((FAILED + 1)); echo "FAIL  time limit: the run took more than $TIME_LIMIT s"; exit 1' USR1
+
+# The watchdog: a subshell that waits on a FIFO nobody writes (no child process to leave
+# behind), then tells this script that time is up.
+mkfifo "$WORK/watchdog"
+(
+    read -r -t "$TIME_LIMIT" _ <>"$WORK/watchdog" || true
+    kill -USR1 $$ 2>/dev/null || true
+) &
+WATCHDOG=$!
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start NAME ARGS...: starts the binary in the background with its output in $WORK/NAME.log.
+start() {
+    local name=$1
+    shift
+    # From the temporary folder, so nothing a process writes to its working directory (an
+    # instrumented build's default.profraw, say) lands in the checkout.
+    (cd "$WORK" && exec "$BINARY" "$@") >"$WORK/$name.log" 2>&1 &
+    PIDS+=("$!")
+    NAMES+=("$name")
+    LOGS+=("$name")
+}
+
+pid_of() {
+    local i
+    for i in "${!NAMES[@]}"; do
+        if [ "${NAMES[$i]}" = "$1" ]; then printf '%s\n' "${PIDS[$i]}"; return 0; fi
+    done
+    return 1
+}
+
+# wait_http NAME URL: waits (at most 30 s) until URL answers 200 while NAME keeps running.
+wait_http() {
+    local name=$1 url=$2 pid
+    pid=$(pid_of "$name")
+    local deadline=$((SECONDS + 30)) start_ms
+    start_ms=$(date +%s%N)
+    while :; do
+        if curl -fsS --max-time 2 -o /dev/null "$url" 2>/dev/null; then
+            pass "$name ready: $url answers 200 ($(( ($(date +%s%N) - start_ms) / 1000000 )) ms)"
+            return 0
+        fi
+        running "$pid" || fail "$name ready" "$name (PID $pid) exited before $url answered"
+        [ "$SECONDS" -lt "$deadline" ] || fail "$name ready" "$url did not answer 200 within 30 s"
+        sleep 0.1
+    done
+}
+
+# http METHOD URL [BODY] [TOKEN]: the answer's body goes to $WORK/body, its status to $STATUS.
+STATUS=""
+http() {
+    local method=$1 url=$2 body=${3:-} token=${4:-}
+    rm -f "$WORK/body"
+    local args=(-sS --max-time 10 -o "$WORK/body" -w '%{http_code}' -X "$method")
+    [ -z "$token" ] || args+=(-H "Authorization: Bearer $token")
+    if [ -n "$body" ]; then
+        args+=(-H 'Content-Type: application/json' --data-binary "$body")
+    fi
+    STATUS=$(curl "${args[@]}" "$url" 2>"$WORK/curl.err") || STATUS="000 ($(tr -d '\n' <"$WORK/curl.err"))"
+}
+
+# expect STEP CODE: fails STEP unless the last answer had status CODE.
+expect() {
+    if [ "$STATUS" != "$2" ]; then
+        fail "$1" "expected HTTP $2, got $STATUS: $(head -c 400 "$WORK/body" 2>/dev/null)"
+    fi
+}
+
+# field PATH: a member of the last answer's JSON, by a dotted path (`passengers.0.passengerId`);
+# empty if absent.
+field() {
+    python3 - "$WORK/body" "$1" <<'PY'
+import json, sys
+try:
+    value = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    sys.exit(0)
+for part in filter(None, sys.argv[2].split(".")):
+    if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+        value = value[int(part)]
+    elif isinstance(value, dict):
+        value = value.get(part)
+    else:
+        value = None
+    if value is None:
+        break
+if value is not None:
+    print(json.dumps(value) if isinstance(value, (dict, list, bool)) else value)
+PY
+}
+
+# seat_state SEAT: the seat's state in the last answer's seat map.
+seat_state() {
+    python3 - "$WORK/body" "$1" <<'PY'
+import json, sys
+try:
+    seatmap = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    sys.exit(0)
+for cabin in seatmap.get("cabins", []):
+    for row in cabin.get("rows", []):
+        for seat in row.get("seats", []):
+            if seat.get("seatId") == sys.argv[2]:
+                print(seat.get("state"))
+PY
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- the processes -------------------------------------------------------------------------------
+echo "compose-smoke: binary $BINARY"
+echo "compose-smoke: logs and data in $WORK (removed at the end)"
+
+DATABASE="skyhigh_smoke_$$"
+if command -v psql >/dev/null 2>&1; then
+    PSQL=$(command -v psql)
+elif PG_DIR=$(skyhigh_find_pg_bin 2>/dev/null) && [ -x "$PG_DIR/psql" ]; then
+    PSQL="$PG_DIR/psql"
+else
+    DATABASE=""
+    fail "postgres: database" "psql is needed to create the test database (apt-get install -y postgresql-client)"
+fi
+if ! "$PSQL" -q -X "$SKYHIGH_TEST_POSTGRES_URL" -c "CREATE DATABASE $DATABASE" >"$WORK/psql.log" 2>&1; then
+    DATABASE=""
+    fail "postgres: database" "CREATE DATABASE failed: $(tr '\n' ' ' <"$WORK/psql.log")"
+fi
+DATABASE_URL="${SKYHIGH_TEST_POSTGRES_URL%/*}/$DATABASE"
+pass "postgres: database $DATABASE on ${SKYHIGH_TEST_POSTGRES_URL%/*}"
+
+ADMIN_TOKEN="smoke-admin-token-$(date +%s)-$$"
+WEBHOOK_SECRET="smoke-webhook-secret-$(date +%s)-$$"
+MOCK_PORT=$(free_port)
+API1_PORT=$(free_port)
+API2_PORT=$(free_port)
+MOCK="http://127.0.0.1:$MOCK_PORT"
+API1="http://127.0.0.1:$API1_PORT"
+API2="http://127.0.0.1:$API2_PORT"
+
+# What every skyhigh process shares, as in docker-compose.yml.
+export SKYHIGH_DATABASE_URL="$DATABASE_URL"
+export SKYHIGH_ADMIN_TOKEN="$ADMIN_TOKEN"
+export SKYHIGH_WEBHOOK_SECRET="$WEBHOOK_SECRET"
+export SKYHIGH_HOST=127.0.0.1
+export SKYHIGH_LOG_LEVEL=info
+export SKYHIGH_WEIGHT_SERVICE_URL="$MOCK"
+export SKYHIGH_PAYMENT_SERVICE_URL="$MOCK"
+
+# migrate: a one-off that must finish with 0, before anything else starts.
+start migrate migrate
+wait_exit "$(pid_of migrate)" 60 || fail "migrate" "still running after 60 s"
+[ "$EXIT_STATUS" -eq 0 ] || fail "migrate" "exited with $EXIT_STATUS: $(tail -n 5 "$WORK/migrate.log" | tr '\n' ' ')"
+pass "migrate: exited 0"
+# It has been waited for: keep it out of the shutdown checks.
+PIDS=("${PIDS[@]:1}")
+NAMES=("${NAMES[@]:1}")
+
+SKYHIGH_MOCK_HOST=127.0.0.1 SKYHIGH_MOCK_PORT=$MOCK_PORT SKYHIGH_MOCK_WEBHOOK_URL="$API1/payments/webhook" \
+    start mock-services mock-services
+wait_http mock-services "$MOCK/health"
+
+SKYHIGH_PORT=$API1_PORT start api-1 serve
+SKYHIGH_PORT=$API2_PORT start api-2 serve
+start worker worker
+wait_http api-1 "$API1/health/ready"
+wait_http api-2 "$API2/health/ready"
+
+deadline=$((SECONDS + 30))
+# The worker serves no HTTP: it is ready once it logs that its store is ready (its "worker
+# started" line is on stdout, which is buffered when it goes to a file).
+until grep -q -e 'store ready' -e 'worker started' "$WORK/worker.log" 2>/dev/null; do
+    running "$(pid_of worker)" || fail "worker running" "the worker exited: $(tail -n 5 "$WORK/worker.log" | tr '\n' ' ')"
+    [ "$SECONDS" -lt "$deadline" ] || fail "worker running" "no 'store ready' log line within 30 s"
+    sleep 0.1
+done
+pass "worker running (PID $(pid_of worker))"
+
+# --- the passenger's journey ---------------------------------------------------------------------
+FLIGHT="SH950-SMOKE"
+DEPARTURE=$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+http POST "$API1/admin/flights" "{\"flightId\": \"$FLIGHT\", \"flightNumber\": \"SH950\", \"origin\": \"LHR\",
+    \"destination\": \"JFK\", \"departureTime\": \"$DEPARTURE\", \"aircraftType\": \"A320\"}" "$ADMIN_TOKEN"
+expect "admin: create flight" 201
+pass "admin: flight $FLIGHT created on instance 1 ($(field seatCount) seats)"
+
+http POST "$API1/admin/bookings" "{\"bookingReference\": \"SMK001\", \"flightId\": \"$FLIGHT\",
+    \"passengers\": [{\"firstName\": \"Ada\", \"lastName\": \"Lovelace\"}]}" "$ADMIN_TOKEN"
+expect "admin: create booking" 201
+pass "admin: booking SMK001 created"
+
+http POST "$API1/sessions" '{"bookingReference": "SMK001", "lastName": "lovelace"}'
+expect "sign in" 201
+TOKEN=$(field token)
+PASSENGER=$(field passengers.0.passengerId)
+[ -n "$TOKEN" ] && [ -n "$PASSENGER" ] || fail "sign in" "no token or passenger in $(head -c 300 "$WORK/body")"
+pass "sign in: passenger $PASSENGER"
+
+SEAT=12A
+http POST "$API1/flights/$FLIGHT/seats/$SEAT/hold" "{\"passengerId\": \"$PASSENGER\"}" "$TOKEN"
+expect "hold seat $SEAT on instance 1" 201
+HOLD=$(field holdId)
+[ "$(field state)" = HELD ] || fail "hold seat $SEAT on instance 1" "state is '$(field state)', not HELD"
+pass "hold seat $SEAT on instance 1: HELD"
+
+http POST "$API1/holds/$HOLD/confirm" "" "$TOKEN"
+expect "confirm hold on instance 1" 200
+[ "$(field state)" = CONFIRMED ] || fail "confirm hold on instance 1" "state is '$(field state)', not CONFIRMED"
+pass "confirm hold on instance 1: CONFIRMED"
+
+started=$(now_ms)
+while :; do
+    http GET "$API2/flights/$FLIGHT/seatmap"
+    if [ "$STATUS" = 200 ] && [ "$(seat_state "$SEAT")" = CONFIRMED ]; then break; fi
+    [ $(( $(now_ms) - started )) -lt 5000 ] \
+        || fail "seat map on instance 2" "$SEAT is not CONFIRMED after 5 s (HTTP $STATUS, state '$(seat_state "$SEAT" 2>/dev/null)')"
+    sleep 0.05
+done
+pass "seat map on instance 2 shows $SEAT CONFIRMED (after $(( $(now_ms) - started )) ms)"
+
+http POST "$API1/checkin" "{\"flightId\": \"$FLIGHT\", \"passengerId\": \"$PASSENGER\"}" "$TOKEN"
+expect "start check-in" 201
+CHECKIN=$(field checkinId)
+pass "start check-in: $CHECKIN $(field state), seat $(field seatId)"
+
+http POST "$API1/checkin/$CHECKIN/baggage" '{"bags": [{"tag": "SMK0001", "declaredWeightKg": 30}]}' "$TOKEN"
+expect "add a 30 kg bag" 200
+STATE=$(field state)
+AMOUNT=$(field payment.amount)
+CURRENCY=$(field payment.currency)
+INTENT=$(field payment.paymentIntentId)
+if [ "$STATE" != WAITING_FOR_PAYMENT ] || [ "$AMOUNT" != 5000 ] || [ "$CURRENCY" != EUR ] || [ -z "$INTENT" ]; then
+    fail "add a 30 kg bag" "expected WAITING_FOR_PAYMENT with a 5000 EUR intent, got state '$STATE', payment '$(field payment)'"
+fi
+pass "add a 30 kg bag: WAITING_FOR_PAYMENT, $AMOUNT $CURRENCY, intent $INTENT"
+
+http GET "$MOCK/payment-intents/$INTENT"
+expect "intent on the mock Payment service" 200
+pass "mock Payment service has intent $INTENT ($(field status))"
+
+http POST "$MOCK/payment-intents/$INTENT/succeed" ""
+expect "settle the intent on the mock Payment service" 200
+WEBHOOK_STATUS=$(field webhookStatus)
+[ "$WEBHOOK_STATUS" = 200 ] \
+    || fail "settle the intent on the mock Payment service" "the webhook to instance 1 answered '$WEBHOOK_STATUS' ($(field webhookError))"
+pass "mock Payment service settled $INTENT; its signed webhook to instance 1 answered 200"
+
+started=$(now_ms)
+while :; do
+    http GET "$API2/checkin/$CHECKIN" "" "$TOKEN"
+    if [ "$STATUS" = 200 ] && [ "$(field state)" = COMPLETED ]; then break; fi
+    [ $(( $(now_ms) - started )) -lt 10000 ] \
+        || fail "check-in COMPLETED" "after 10 s: HTTP $STATUS, state '$(field state)'"
+    sleep 0.1
+done
+pass "check-in COMPLETED, read on instance 2 (after $(( $(now_ms) - started )) ms), payment $(field payment.status)"
+
+http GET "$API1/checkin/$CHECKIN/boarding-pass" "" "$TOKEN"
+expect "boarding pass" 200
+BCBP=$(field bcbp)
+[ "${#BCBP}" -eq 60 ] || fail "boarding pass" "bcbp is ${#BCBP} characters, not 60: '$BCBP'"
+pass "boarding pass: bcbp '$BCBP'"
+
+for api in "$API1" "$API2"; do
+    http GET "$api/metrics"
+    case "$STATUS" in
+        200) pass "GET $api/metrics: 200 ($(wc -l <"$WORK/body") lines)" ;;
+        404) skip "GET $api/metrics: 404, no /metrics route in this build yet" ;;
+        *) fail "GET $api/metrics" "expected 200 (or 404 while the route is missing), got $STATUS" ;;
+    esac
+done
+
+# --- shutdown ------------------------------------------------------------------------------------
+for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+shutdown_failed=0
+LEFT_PIDS=() LEFT_NAMES=()
+for i in "${!PIDS[@]}"; do
+    if wait_exit "${PIDS[$i]}" "$STOP_LIMIT"; then
+        if [ "$EXIT_STATUS" -eq 0 ]; then
+            pass "SIGTERM: ${NAMES[$i]} (PID ${PIDS[$i]}) exited 0"
+        else
+            STEPS=$((STEPS + 1)) FAILED=$((FAILED + 1)) shutdown_failed=1
+            echo "FAIL  SIGTERM: ${NAMES[$i]} (PID ${PIDS[$i]}) exited $EXIT_STATUS"
+        fi
+    else
+        STEPS=$((STEPS + 1)) FAILED=$((FAILED + 1)) shutdown_failed=1
+        echo "FAIL  SIGTERM: ${NAMES[$i]} (PID ${PIDS[$i]}) still running after $STOP_LIMIT s"
+        LEFT_PIDS+=("${PIDS[$i]}") LEFT_NAMES+=("${NAMES[$i]}")
+    fi
+done
+# Only what is still running is left for the EXIT trap to stop.
+PIDS=("${LEFT_PIDS[@]}") NAMES=("${LEFT_NAMES[@]}")
+[ "$shutdown_failed" -eq 0 ] || exit 1
+exit 0
