@@ -3,7 +3,8 @@ import Logging
 import Synchronization
 
 /// One JSON object per line on standard error: `ts`, `level`, `label`, `message`, `source`, and
-/// the metadata (such as `request_id`) as string members. For log shippers that read JSON.
+/// the metadata as string members, the request's id always as `request_id`. For log shippers
+/// that read JSON.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
@@ -25,6 +26,10 @@ public struct JSONLogHandler: LogHandler {
         var fields: [String: String] = [:]
         let merged = metadata.merging(metadataProvider?.get() ?? [:]) { $1 }.merging(event.metadata ?? [:]) { $1 }
         for (key, value) in merged { fields[key] = "\(value)" }
+        // Hummingbird's own request id is the request id unless the client chose one.
+        if let framework = fields.removeValue(forKey: "hb.request.id"), fields["request_id"] == nil {
+            fields["request_id"] = framework
+        }
         if let error = event.error { fields["error"] = "\(error)" }
         fields["ts"] = Date.now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         fields["level"] = event.level.rawValue

@@ -4,8 +4,7 @@ import Prometheus
 import SkyHighCore
 
 /// The process's Prometheus registry, bootstrapped into swift-metrics once, the first time it
-/// is asked for. Every metric of the service (Hummingbird's request metrics included, renamed
-/// to Prometheus conventions) ends up here and is served at `GET /metrics`.
+/// is asked for. Every metric of the service ends up here and is served at `GET /metrics`.
 public enum Telemetry {
     public static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
@@ -15,7 +14,7 @@ public enum Telemetry {
             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
             .seconds(1), .milliseconds(2500), .seconds(5),
         ]
-        factory.nameAndLabelSanitizer = { name, labels in (prometheusName(name), labels.map { (label($0.0), $0.1) }) }
+        factory.nameAndLabelSanitizer = { name, labels in (prometheusName(name), labels.map { (prometheusName($0.0), $0.1) }) }
         MetricsSystem.bootstrap(factory)
         return registry
     }()
@@ -23,25 +22,8 @@ public enum Telemetry {
     /// Makes sure metrics are collected from here on (call before creating metric objects).
     public static func start() { _ = registry }
 
-    /// Hummingbird's OpenTelemetry-style names, as Prometheus names.
-    static func prometheusName(_ name: String) -> String {
-        switch name {
-        case "http.server.request.duration": "skyhigh_http_request_duration_seconds"
-        case "hb.requests": "skyhigh_http_requests_total"
-        case "hb.request.errors": "skyhigh_http_request_errors_total"
-        case "http.server.active_requests": "skyhigh_http_active_requests"
-        default: name.replacingOccurrences(of: ".", with: "_")
-        }
-    }
-
-    static func label(_ name: String) -> String {
-        switch name {
-        case "http.route": "route"
-        case "http.request.method": "method"
-        case "http.response.status_code": "status"
-        default: name.replacingOccurrences(of: ".", with: "_")
-        }
-    }
+    /// Metric names from libraries, in Prometheus form (dots become underscores).
+    static func prometheusName(_ name: String) -> String { name.replacingOccurrences(of: ".", with: "_") }
 
     /// Reads the gauges that are sampled rather than counted (queue depth, active blocks), then
     /// renders the registry.

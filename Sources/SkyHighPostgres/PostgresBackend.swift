@@ -107,7 +107,12 @@ public final class PostgresBackend: SQLDatabase {
                 case .int2, .int4, .int8:
                     values[cell.columnName] = .int(try cell.decode(Int64.self))
                 case .timestamptz, .timestamp:
-                    values[cell.columnName] = .date(try cell.decode(Date.self))
+                    // Every time the service writes is a whole millisecond. The round trip through
+                    // PostgreSQL's microseconds can come back a fraction of a microsecond off,
+                    // which would make `now >= expiresAt` false at the very instant of expiry;
+                    // rounding to the millisecond gives back exactly the value that was written.
+                    let decoded = try cell.decode(Date.self)
+                    values[cell.columnName] = .date(Date(millisecondsSince1970: Int64((decoded.timeIntervalSince1970 * 1000).rounded())))
                 case .bool:
                     values[cell.columnName] = .int(try cell.decode(Bool.self) ? 1 : 0)
                 default:

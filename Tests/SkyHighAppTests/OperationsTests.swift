@@ -79,7 +79,9 @@ import Testing
             let refused = try await session.send(.get, "/nowhere", headers: [HTTPField.Name("X-Request-Id")!: "bad id with spaces"])
             #expect(refused.status == .notFound)
             let made = try #require(refused.headers[HTTPField.Name("X-Request-Id")!])
-            #expect(UUID(uuidString: made) != nil)
+            #expect(made != "bad id with spaces" && RequestTrace.isAcceptable(made))
+            let next = try await session.send(.get, "/health/live")
+            #expect(next.headers[HTTPField.Name("X-Request-Id")!] != made, "each request has its own id")
             #expect(try await session.send(.get, "/health/ready").status == .ok)
         }
     }
