@@ -2,8 +2,9 @@
 # Build: the Swift toolchain image compiles a static-stdlib release binary.
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
-# Dependencies first, at the versions Package.resolved pins, so source edits reuse this layer.
-COPY Package.swift Package.resolved ./
+# Dependencies first, so source edits reuse this layer. Package.resolved is not committed; when a
+# local one exists it pins the versions (the bracket makes the copy optional).
+COPY Package.swift Package.resol[v]ed ./
 RUN swift package resolve
 # The manifest names the test targets' folders too: without Tests the package does not load.
 COPY Sources ./Sources
