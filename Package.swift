@@ -102,6 +102,8 @@ let package = Package(
             name: "SkyHighAPITests",
             dependencies: [
                 "SkyHighCore", "SkyHighAPI", "SkyHighTestSupport",
+                // The Weight and Payment mocks the service ships, used as the check-in's services.
+                "SkyHighApp",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]

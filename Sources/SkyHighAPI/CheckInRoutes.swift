@@ -90,17 +90,9 @@ extension RouteTable {
     /// The check-in named in the path, if its passenger is on the signed-in booking.
     static func ownCheckIn(_ context: AppRequestContext, _ env: APIEnvironment) async throws -> CheckIn {
         let reference = try context.requireBooking()
-        let raw = context.parameters.get("checkinId") ?? ""
-        guard let id = UUID(uuidString: raw) else { throw Problem.notFound("checkin-not-found", "no check-in \(raw)") }
+        let id = try context.uuid("checkinId", kind: "checkin-not-found", noun: "check-in")
         guard let checkIn = try await env.store.checkIn(id) else { throw DomainError.checkInNotFound(id) }
         try await requireOwn(checkIn.passengerID, reference, env)
         return checkIn
-    }
-
-    /// The passenger must be on the signed-in booking (403 otherwise).
-    static func requireOwn(_ passengerID: PassengerID, _ reference: BookingReference, _ env: APIEnvironment) async throws {
-        guard let booking = try await env.store.booking(reference),
-              booking.passengers.contains(where: { $0.id == passengerID })
-        else { throw DomainError.notYourBooking }
     }
 }

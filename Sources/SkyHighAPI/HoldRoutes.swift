@@ -69,9 +69,14 @@ extension RouteTable {
         let reference = try context.requireBooking()
         let holdID = try context.holdID()
         guard let hold = try await env.store.hold(holdID) else { throw DomainError.holdNotFound(holdID) }
-        guard let booking = try await env.store.booking(reference),
-              booking.passengers.contains(where: { $0.id == hold.passengerID })
-        else { throw DomainError.notYourBooking }
+        try await requireOwn(hold.passengerID, reference, env)
         return hold
+    }
+
+    /// The passenger must be on the signed-in booking (403 otherwise).
+    static func requireOwn(_ passengerID: PassengerID, _ reference: BookingReference, _ env: APIEnvironment) async throws {
+        guard let booking = try await env.store.booking(reference),
+              booking.passengers.contains(where: { $0.id == passengerID })
+        else { throw DomainError.notYourBooking }
     }
 }

@@ -12,8 +12,7 @@ extension RouteTable {
 
         add(.post, "/admin/jobs/{jobId}/retry") { _, context in
             try context.requireAdmin()
-            let raw = context.parameters.get("jobId") ?? ""
-            guard let id = UUID(uuidString: raw) else { throw Problem.notFound("job-not-found", "no job \(raw)") }
+            let id = try context.uuid("jobId", kind: "job-not-found", noun: "job")
             return try JSONBody.response(JobResponse(try await env.store.retryDeadJob(id, at: env.clock.now())))
         }
     }

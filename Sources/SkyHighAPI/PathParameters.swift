@@ -18,10 +18,12 @@ extension AppRequestContext {
         return id
     }
 
-    func holdID() throws -> HoldID {
-        guard let id = UUID(uuidString: parameters.get("holdId") ?? "") else {
-            throw Problem.notFound("hold-not-found", "no hold \(parameters.get("holdId") ?? "")")
-        }
+    func holdID() throws -> HoldID { try uuid("holdId", kind: "hold-not-found", noun: "hold") }
+
+    /// The UUID in path parameter `name`; anything else names nothing (404 `kind`).
+    func uuid(_ name: String, kind: String, noun: String) throws -> UUID {
+        let raw = parameters.get(name) ?? ""
+        guard let id = UUID(uuidString: raw) else { throw Problem.notFound(kind, "no \(noun) \(raw)") }
         return id
     }
 }

@@ -34,14 +34,9 @@ extension RouteTable {
     /// The entry named in the path, if it belongs to a passenger of the signed-in booking.
     static func ownEntry(_ context: AppRequestContext, _ env: APIEnvironment) async throws -> WaitlistEntry {
         let reference = try context.requireBooking()
-        let raw = context.parameters.get("waitlistId") ?? ""
-        guard let id = UUID(uuidString: raw) else {
-            throw Problem.notFound("waitlist-entry-not-found", "no waitlist entry \(raw)")
-        }
+        let id = try context.uuid("waitlistId", kind: "waitlist-entry-not-found", noun: "waitlist entry")
         guard let entry = try await env.store.waitlistEntry(id) else { throw DomainError.waitlistEntryNotFound(id) }
-        guard let booking = try await env.store.booking(reference),
-              booking.passengers.contains(where: { $0.id == entry.passengerID })
-        else { throw DomainError.notYourBooking }
+        try await requireOwn(entry.passengerID, reference, env)
         return entry
     }
 }

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import SkyHighAPI
 import SkyHighCore
@@ -27,37 +24,28 @@ public struct LoggingNotificationSender: NotificationSender {
 /// (`SkyHigh-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`). Any answer
 /// other than 2xx, or no answer within the timeout, fails the delivery job, which is retried.
 public struct WebhookNotificationSender: NotificationSender {
-    let url: URL
+    let poster: WebhookPoster
     let secret: String
-    let timeout: TimeInterval
     let clock: any WallClock
     let logger: Logger
 
     public init(url: URL, secret: String, timeout: TimeInterval = 5, clock: any WallClock, logger: Logger) {
-        self.url = url
+        self.poster = WebhookPoster(url: url, timeout: timeout)
         self.secret = secret
-        self.timeout = timeout
         self.clock = clock
         self.logger = logger
     }
 
     public func send(_ message: OutboxMessage) async throws {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.httpBody = Data(message.body.utf8)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(WebhookSignature.header(body: Data(message.body.utf8), secret: secret, at: clock.now()),
-                         forHTTPHeaderField: WebhookSignature.headerName)
-        request.setValue(message.id.uuidString.lowercased(), forHTTPHeaderField: "Idempotency-Key")
-        let (_, response) = try await URLSession.shared.data(for: request)
-        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
-            throw DeliveryFailed(status: (response as? HTTPURLResponse)?.statusCode)
-        }
+        let body = Data(message.body.utf8)
+        let status = try await poster.post(body: body, signature: WebhookSignature.header(body: body, secret: secret, at: clock.now()),
+                                           headers: ["Idempotency-Key": message.id.uuidString.lowercased()])
+        guard (200..<300).contains(status) else { throw DeliveryFailed(status: status) }
         logger.info("notification delivered", metadata: ["kind": "\(message.kind)", "id": "\(message.id.uuidString.lowercased())"])
     }
 }
 
 struct DeliveryFailed: Error, CustomStringConvertible {
-    let status: Int?
-    var description: String { "notification endpoint answered \(status.map(String.init) ?? "nothing")" }
+    let status: Int
+    var description: String { "notification endpoint answered \(status)" }
 }

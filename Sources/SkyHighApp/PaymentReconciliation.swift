@@ -26,8 +26,7 @@ struct PaymentReconciliation: Sendable {
                   checkIn.payment?.intentID == intentID
             else { return }
             _ = try await store.enqueue(
-                NewJob(kind: JobKind.reconcilePayment, payload: JSONEncoder.payload(ReconcilePaymentPayload(intentID: intentID)),
-                       runAt: clock.now() + ReconcilePaymentPayload.interval),
+                NewJob(ReconcilePaymentPayload(intentID: intentID), runAt: clock.now() + ReconcilePaymentPayload.interval),
                 requestID: nil, at: clock.now())
         case .succeeded, .failed:
             // The event id is fixed per intent and outcome, so a webhook arriving as well is not

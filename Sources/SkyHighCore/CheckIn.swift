@@ -1,7 +1,8 @@
 import Foundation
 
 /// A bag's tag: 4 to 10 letters and digits (the IATA licence plate is 10 digits), upper case.
-public struct BagTag: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct BagTag: Hashable, Sendable, CheckedText, Comparable {
+    public static let expectation = "a bag tag is 4 to 10 letters and digits"
     public let rawValue: String
 
     /// Accepts `^[A-Za-z0-9]{4,10}$` and normalises to upper case.
@@ -14,20 +15,6 @@ public struct BagTag: Hashable, Sendable, Codable, Comparable, CustomStringConve
 
     public var description: String { rawValue }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        guard let tag = BagTag(raw) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "a bag tag is 4 to 10 letters and digits"))
-        }
-        self = tag
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// Where a passenger's check-in stands.

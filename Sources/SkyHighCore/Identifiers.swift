@@ -1,7 +1,8 @@
 import Foundation
 
 /// An admin-chosen flight identifier such as `SH101-2026-12-01`: `^[A-Z0-9-]{3,40}$`.
-public struct FlightID: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+public struct FlightID: Hashable, Sendable, CheckedText, Comparable {
+    public static let expectation = "flightId must match ^[A-Z0-9-]{3,40}$"
     public let rawValue: String
 
     /// Accepts only identifiers matching `^[A-Z0-9-]{3,40}$`.
@@ -14,24 +15,11 @@ public struct FlightID: Hashable, Sendable, Codable, CustomStringConvertible, Co
 
     public var description: String { rawValue }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        guard let id = FlightID(raw) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "flightId must match ^[A-Z0-9-]{3,40}$"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// A seat on a flight: a row number (1-999) followed by a seat letter, such as `12A`.
-public struct SeatID: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct SeatID: Hashable, Sendable, CheckedText {
+    public static let expectation = "seatId must look like 12A"
     public let row: Int
     public let letter: Character
 
@@ -50,24 +38,11 @@ public struct SeatID: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     public var description: String { "\(row)\(letter)" }
-
-    public init(from decoder: any Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        guard let id = SeatID(raw) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "seatId must look like 12A"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// A six-character booking reference (PNR locator), stored uppercase.
-public struct BookingReference: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct BookingReference: Hashable, Sendable, CheckedText {
+    public static let expectation = "bookingReference must be 6 letters or digits"
     public let rawValue: String
 
     /// Accepts six letters or digits, any case.
@@ -80,19 +55,28 @@ public struct BookingReference: Hashable, Sendable, Codable, CustomStringConvert
     }
 
     public var description: String { rawValue }
+}
 
+/// A value that travels as text and is checked when it is parsed: JSON decoding goes through the
+/// same checking initialiser as every other parse, and a bad value names what was expected.
+public protocol CheckedText: Codable, CustomStringConvertible {
+    init?(_ text: String)
+    /// What a valid value looks like, for the decoding error.
+    static var expectation: String { get }
+}
+
+extension CheckedText {
     public init(from decoder: any Decoder) throws {
         let raw = try decoder.singleValueContainer().decode(String.self)
-        guard let reference = BookingReference(raw) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "bookingReference must be 6 letters or digits"))
+        guard let value = Self(raw) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: Self.expectation))
         }
-        self = reference
+        self = value
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        try container.encode(description)
     }
 }
 

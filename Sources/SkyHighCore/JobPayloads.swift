@@ -14,7 +14,20 @@ public enum JobKind {
     public static let deliverNotification = "notification.deliver"
 }
 
-public struct OfferSeatPayload: Codable, Sendable, Equatable {
+/// A job's payload, which knows the kind of job it belongs to.
+public protocol JobPayload: Codable, Sendable, Equatable {
+    static var kind: String { get }
+}
+
+extension NewJob {
+    /// The job that carries `payload`, of the payload's kind.
+    public init<Payload: JobPayload>(_ payload: Payload, runAt: Date? = nil) {
+        self.init(kind: Payload.kind, payload: JSONEncoder.payload(payload), runAt: runAt)
+    }
+}
+
+public struct OfferSeatPayload: JobPayload {
+    public static let kind = JobKind.offerSeat
     public let flightId: String
     public let seatId: String
     public init(flightID: FlightID, seatID: SeatID) {
@@ -23,12 +36,14 @@ public struct OfferSeatPayload: Codable, Sendable, Equatable {
     }
 }
 
-public struct CloseWaitlistPayload: Codable, Sendable, Equatable {
+public struct CloseWaitlistPayload: JobPayload {
+    public static let kind = JobKind.closeWaitlist
     public let flightId: String
     public init(flightID: FlightID) { flightId = flightID.rawValue }
 }
 
-public struct ReconcilePaymentPayload: Codable, Sendable, Equatable {
+public struct ReconcilePaymentPayload: JobPayload {
+    public static let kind = JobKind.reconcilePayment
     public let paymentIntentId: String
     public init(intentID: String) { paymentIntentId = intentID }
 
@@ -36,7 +51,8 @@ public struct ReconcilePaymentPayload: Codable, Sendable, Equatable {
     public static let interval: TimeInterval = 300
 }
 
-public struct DeliverNotificationPayload: Codable, Sendable, Equatable {
+public struct DeliverNotificationPayload: JobPayload {
+    public static let kind = JobKind.deliverNotification
     public let notificationId: String
     public init(id: UUID) { notificationId = id.uuidString.lowercased() }
 }

@@ -14,11 +14,7 @@ extension SQLStore {
         let id = ids()
         return try await database.transaction { sql in
             guard let flight = try await flight(flightID, sql) else { throw DomainError.flightNotFound(flightID) }
-            if let open = try await sql.run("""
-                SELECT \(Self.checkInColumns) FROM checkins WHERE flight_id = $1 AND passenger_id = $2 AND state <> 'CANCELLED'
-                """, [.text(flightID.rawValue), .id(passengerID)]).first {
-                return (try await loaded(open, sql), false)
-            }
+            if let open = try await openCheckIn(flightID, passengerID, sql) { return (open, false) }
             let start = try CheckInRules.start(id: id, flight: flight, passengerID: passengerID, now: now,
                                                closesBefore: checkinCloses)
             // A concurrent start for the same passenger inserts nothing here and returns theirs.
@@ -27,11 +23,8 @@ extension SQLStore {
                 ON CONFLICT (flight_id, passenger_id) WHERE state <> 'CANCELLED' DO NOTHING RETURNING checkin_id
                 """, [.id(id), .text(flightID.rawValue), .id(passengerID), .date(now)])
             guard !inserted.isEmpty else {
-                guard let theirs = try await sql.run("""
-                    SELECT \(Self.checkInColumns) FROM checkins WHERE flight_id = $1 AND passenger_id = $2 AND state <> 'CANCELLED'
-                    """, [.text(flightID.rawValue), .id(passengerID)]).first
-                else { throw DomainError.concurrentChange }
-                return (try await loaded(theirs, sql), false)
+                guard let theirs = try await openCheckIn(flightID, passengerID, sql) else { throw DomainError.concurrentChange }
+                return (theirs, false)
             }
             try await appendEvents(start.events.map { event(for: $0, of: start.checkIn) }, at: now, sql)
             return (try await lockedCheckIn(id, sql), true)
@@ -151,6 +144,15 @@ extension SQLStore {
         return try await write(try decide(current), over: current, at: now, sql)
     }
 
+    /// The passenger's check-in on the flight that is not CANCELLED, if any.
+    private func openCheckIn(_ flightID: FlightID, _ passengerID: PassengerID, _ sql: any SQLExecutor) async throws -> CheckIn? {
+        guard let row = try await sql.run("""
+            SELECT \(Self.checkInColumns) FROM checkins WHERE flight_id = $1 AND passenger_id = $2 AND state <> 'CANCELLED'
+            """, [.text(flightID.rawValue), .id(passengerID)]).first
+        else { return nil }
+        return try await loaded(row, sql)
+    }
+
     private func lockedCheckIn(_ id: UUID, _ sql: any SQLExecutor) async throws -> CheckIn {
         guard let row = try await sql.run("""
             SELECT \(Self.checkInColumns) FROM checkins WHERE checkin_id = $1\(database.dialect.lockForUpdate)
@@ -223,10 +225,8 @@ extension SQLStore {
                     """, binds + [.id(id), .int(Int64(position)), .int(payment.amount.amount), .text(payment.amount.currency),
                                   .date(payment.createdAt)])
                 if payment.status == .pending {
-                    try await enqueue(NewJob(kind: JobKind.reconcilePayment,
-                                             payload: JSONEncoder.payload(ReconcilePaymentPayload(intentID: payment.intentID)),
-                                             runAt: now + ReconcilePaymentPayload.interval),
-                                      at: now, sql)
+                    try await enqueue(NewJob(ReconcilePaymentPayload(intentID: payment.intentID),
+                                             runAt: now + ReconcilePaymentPayload.interval), at: now, sql)
                 }
                 continue
             }

@@ -30,9 +30,7 @@ extension SQLStore {
                     VALUES \(placeholders(rows: slice.count, columns: 5))
                     """, binds)
             }
-            try await enqueue(NewJob(kind: JobKind.closeWaitlist,
-                                     payload: JSONEncoder.payload(CloseWaitlistPayload(flightID: flight.id)),
-                                     runAt: flight.departureTime - checkinCloses),
+            try await enqueue(NewJob(CloseWaitlistPayload(flightID: flight.id), runAt: flight.departureTime - checkinCloses),
                               at: now, sql)
             return flight
         }

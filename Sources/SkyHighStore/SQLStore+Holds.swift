@@ -139,9 +139,7 @@ extension SQLStore {
     func record(_ transitions: [HoldTransition], flightID: FlightID, at now: Date, _ sql: any SQLExecutor) async throws {
         guard !transitions.isEmpty else { return }
         for transition in transitions where transition.freesSeat {
-            try await enqueue(NewJob(kind: JobKind.offerSeat,
-                                     payload: JSONEncoder.payload(OfferSeatPayload(flightID: flightID, seatID: transition.hold.seatID))),
-                              at: now, sql)
+            try await enqueue(NewJob(OfferSeatPayload(flightID: flightID, seatID: transition.hold.seatID)), at: now, sql)
             if transition.kind == .expired {
                 try await notify(transition.hold.passengerID, on: flightID, kind: "HOLD_EXPIRED",
                                  body: ["seatId": transition.hold.seatID.description, "holdId": transition.hold.id.uuidString.lowercased()],

@@ -18,8 +18,7 @@ extension SQLStore {
             INSERT INTO notifications (\(Self.notificationColumns)) VALUES ($1, $2, $3, $4, $5, $6, NULL)
             """, [.id(id), .id(passengerID), .text(flightID.rawValue), .text(kind),
                   .text(JSONEncoder.payload(message)), .date(now)])
-        try await enqueue(NewJob(kind: JobKind.deliverNotification, payload: JSONEncoder.payload(DeliverNotificationPayload(id: id))),
-                          at: now, sql)
+        try await enqueue(NewJob(DeliverNotificationPayload(id: id)), at: now, sql)
     }
 
     public func outboxMessage(_ id: UUID) async throws -> OutboxMessage? {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import SkyHighAPI
+import SkyHighApp
 import SkyHighCore
 import SkyHighStore
 import SkyHighTestSupport
@@ -15,8 +16,11 @@ struct APIHarness: Sendable {
     let client: any TestClientProtocol
     let store: SQLStore
     let clock: ManualClock
-    let weights: TestWeights
-    let payments: TestPayments
+    /// The shipped in-process mocks; their behaviours are the tests' fault switches.
+    let weights: MockWeightService
+    let payments: MockPaymentService
+    let weightFaults: MockBehaviour
+    let paymentFaults: MockBehaviour
 
     /// Runs `body` against the router in-process (`.router`) or over a real socket (`.live`).
     static func run(_ kind: StoreKind, mode: TestingSetup = .router, holdSeconds: TimeInterval = 120,
@@ -24,14 +28,19 @@ struct APIHarness: Sendable {
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock(Date().truncatedToMilliseconds)
-            let (weights, payments) = (TestWeights(), TestPayments())
+            let (weightFaults, paymentFaults) = (MockBehaviour(), MockBehaviour())
+            let weights = MockWeightService(behaviour: weightFaults)
+            let payments = MockPaymentService(behaviour: paymentFaults, webhookSecret: webhookSecret, clock: clock) { _, _ in
+                throw NoWebhookReceiver()
+            }
             let env = APIEnvironment(store: store, clock: clock, holdDuration: holdSeconds, adminToken: adminToken,
                                      abuseGuard: abuseGuard, weights: weights, payments: payments,
                                      webhookSecret: webhookSecret)
             let app = Application(router: buildRouter(env),
                                   configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             try await app.test(mode) { client in
-                try await body(APIHarness(client: client, store: store, clock: clock, weights: weights, payments: payments))
+                try await body(APIHarness(client: client, store: store, clock: clock, weights: weights, payments: payments,
+                                          weightFaults: weightFaults, paymentFaults: paymentFaults))
             }
         }
     }
@@ -95,6 +104,9 @@ struct APIHarness: Sendable {
         try await request(.post, "/flights/\(flight)/seats/\(seat)/hold", json: ["passengerId": passenger], token: token)
     }
 }
+
+/// These tests sign webhooks themselves; nothing here may ask the mock to deliver one.
+struct NoWebhookReceiver: Error {}
 
 struct Reply: Sendable {
     let status: HTTPResponse.Status

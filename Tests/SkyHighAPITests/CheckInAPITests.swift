@@ -142,18 +142,18 @@ import Testing
     func aDeadServiceIsARetryable503AndChangesNothing(kind: StoreKind) async throws {
         try await Self.journey(kind) { journey in
             let before = try await journey.request(.get).object()["revision"] as? Int
-            journey.api.weights.down = true
+            journey.api.weightFaults.set(failureRate: 1)
             let noWeight = try await journey.addBag("LIGHT01", kg: 20)
             try noWeight.expectProblem(.serviceUnavailable, "weight-service-unavailable")
             #expect(noWeight.headers[.retryAfter] != nil)
-            journey.api.weights.down = false
-            journey.api.payments.down = true
+            journey.api.weightFaults.set(failureRate: 0)
+            journey.api.paymentFaults.set(failureRate: 1)
             try await journey.addBag("HEAVY01", kg: 30).expectProblem(.serviceUnavailable, "payment-service-unavailable")
             let after = try await journey.request(.get).object()
             #expect(after["revision"] as? Int == before)
             #expect((after["bags"] as? [Any])?.isEmpty == true)
             #expect(after["state"] as? String == "IN_PROGRESS")
-            journey.api.payments.down = false
+            journey.api.paymentFaults.set(failureRate: 0)
             let recovered = try await journey.addBag("HEAVY01", kg: 30)
             #expect(try recovered.string("state") == "WAITING_FOR_PAYMENT")
         }
@@ -169,7 +169,7 @@ import Testing
             #expect(first.status == .ok)
             #expect(second.body == first.body, "\(second.text)")
             #expect(journey.api.payments.intentCount == 1)
-            #expect(journey.api.weights.calls == 1)
+            #expect(journey.api.weights.callCount == 1)
             // Removing the bag ends the wait; adding it back asks for the same amount again.
             let removed = try await journey.request(.delete, "/baggage/HEAVY01")
             #expect(try removed.string("state") == "IN_PROGRESS")
