@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import SkyHighAPI
 import SkyHighCore
+import SkyHighSQLite
 import SkyHighTestSupport
 import Testing
 import Yams
@@ -107,6 +108,16 @@ import Yams
             #expect(cancelled.headers[HTTPField.Name("X-Request-Id")!] == "cancel-7")
             let rows = try await api.store.database.run("SELECT request_id FROM jobs WHERE kind = 'waitlist.offer-seat'", [])
             #expect(try rows.map { try $0.optionalString("request_id") } == ["cancel-7"])
+        }
+    }
+
+    @Test func readinessIsA503WhileTheStoreIsUnreachable() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            #expect(try await api.request(.get, "/health/ready").status == .ok)
+            let database = try #require(api.store.database as? EmbeddedDatabase)
+            try await database.close()
+            try await api.request(.get, "/health/ready").expectProblem(.serviceUnavailable, "store-unavailable")
+            #expect(try await api.request(.get, "/health/live").status == .ok)
         }
     }
 }

@@ -64,10 +64,23 @@ import Testing
             #expect(try await session.metric(#"skyhigh_holds_total{outcome="created"}"#) >= created + 1, "other suites may count too")
             #expect(try await session.metric(#"skyhigh_holds_total{outcome="conflict"}"#) >= conflicts + 1)
 
+            let confirmed = try await session.metric(#"skyhigh_holds_total{outcome="confirmed"}"#)
+            let cancelled = try await session.metric(#"skyhigh_holds_total{outcome="cancelled"}"#)
+            let assignments = try await session.metric("skyhigh_waitlist_assignments_total")
+            let holdID = try #require(try session.object(first)["holdId"] as? String)
+            #expect(try await session.send(.post, "/holds/\(holdID)/confirm", token: token).status == .ok)
+            #expect(try await session.send(.post, "/holds/\(holdID)/cancel", token: token).status == .ok)
+            let joined = try await session.send(.post, "/flights/OPS1/waitlist", json: #"{"passengerId":"\#(passengers[1])","preferences":{"seats":["2A"]}}"#, token: token)
+            #expect(try session.object(joined)["state"] as? String == "ASSIGNED", "2A was free: assigned at once")
+            #expect(try await session.metric(#"skyhigh_holds_total{outcome="confirmed"}"#) >= confirmed + 1)
+            #expect(try await session.metric(#"skyhigh_holds_total{outcome="cancelled"}"#) >= cancelled + 1)
+            #expect(try await session.metric("skyhigh_waitlist_assignments_total") >= assignments + 1)
+
             let text = String(buffer: try await session.send(.get, "/metrics").body)
             #expect(text.contains("skyhigh_http_request_duration_seconds_bucket"))
             #expect(text.contains(#"status="409""#))
-            #expect(text.contains("skyhigh_jobs{"))
+            #expect(text.contains(#"skyhigh_jobs{state="dead"}"#), "dead jobs are sampled at every scrape")
+            #expect(text.contains("skyhigh_abuse_active_blocks"))
             #expect(text.contains("skyhigh_store_operations_in_flight"))
         }
     }

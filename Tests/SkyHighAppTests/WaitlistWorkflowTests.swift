@@ -104,6 +104,32 @@ import Testing
         }
     }
 
+    /// Graceful shutdown while a job runs: the job finishes (it is not cancelled half-way), is
+    /// recorded as done, and the worker then stops.
+    @Test func gracefulShutdownLetsTheRunningJobFinish() async throws {
+        try await withStore(.sqlite) { store in
+            let clock = SystemClock()
+            let job = try await store.enqueue(NewJob(kind: "slow", payload: "{}"), requestID: nil, at: clock.now())
+            let started = Observed<Bool>()
+            let release = WakeSignal()
+            let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"),
+                                   handlers: ["slow": { _ in
+                                       started.report(true)
+                                       _ = await release.wait(upTo: .seconds(5))
+                                       try Task.checkCancellation()
+                                   }])
+            let group = ServiceGroup(configuration: .init(services: [worker], logger: Logger(label: "test")))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(await started.wait(within: .seconds(5)) { !$0.isEmpty })
+                await group.triggerGracefulShutdown()
+                release.signal()
+                try await tasks.waitForAll()
+            }
+            #expect(try await store.job(job.id)?.state == .succeeded)
+        }
+    }
+
     /// The running services on the real clock: a cancel reaches the waitlisted passenger within
     /// a second, woken by the enqueue rather than a poll.
     @Test(arguments: StoreKind.available)
