@@ -28,6 +28,10 @@ public struct APIEnvironment: Sendable {
     public var webhookSecret: String
     /// The Prometheus text exposition for `GET /metrics` (the application supplies the registry).
     public var metricsExposition: @Sendable () async -> [UInt8] = { Array("# metrics are not collected\n".utf8) }
+    /// Session tokens seen lately, so that signed-in requests rarely cost a store round trip.
+    let sessions = SessionCache()
+    /// The request counters and latency histograms, by route, method and status.
+    let requestMetrics = RequestMetricsCache()
 
     public init(store: any SkyHighStore, clock: any WallClock, holdDuration: TimeInterval, adminToken: String,
                 sessionLifetime: TimeInterval = 24 * 3600, abuseGuard: AbuseGuard? = nil,

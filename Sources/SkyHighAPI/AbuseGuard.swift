@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Metrics
 import SkyHighCore
 import Synchronization
@@ -14,6 +15,10 @@ public final class AbuseGuard: Sendable {
         case blocked(until: Date)
         /// This request tripped the bot rule: the client is blocked from now on.
         case detected(Incident)
+
+        var isAllowed: Bool {
+            if case .allowed = self { true } else { false }
+        }
     }
 
     private struct ClientState {
@@ -50,54 +55,95 @@ public final class AbuseGuard: Sendable {
     /// Whether an address is on the allowlist (airport kiosks behind one address).
     public func isAllowlisted(_ address: String) -> Bool { allowlist.contains(address: address) }
 
-    /// Decides one request. `byAddress` is true when `clientKey` names an address rather than a
-    /// booking; an allowlisted address is then neither limited nor blocked. `seatMap` is the
-    /// flight whose seat map is being read, if that is what the request does.
+    /// Who a request comes from, as the guard counts it.
+    public struct Client: Sendable, Equatable {
+        public let key: String
+        public let address: String
+        /// `key` names an address rather than a booking; an allowlisted address is then neither
+        /// limited nor blocked.
+        public let byAddress: Bool
+    }
+
+    /// The signed-in booking, else the address, with `X-Forwarded-For` believed only from trusted proxies.
+    func client(identity: Identity?, peer: String?, forwardedFor: String?) -> Client {
+        let address = resolver.resolve(peer: peer ?? "127.0.0.1", forwardedFor: forwardedFor)
+        if case .passenger(let reference) = identity {
+            return Client(key: "booking:\(reference)", address: address, byAddress: false)
+        }
+        return Client(key: "ip:\(address)", address: address, byAddress: true)
+    }
+
+    /// Decides one request. `seatMap` is the flight whose seat map is being read, if that is
+    /// what the request does.
     public func check(clientKey: String, address: String, byAddress: Bool, seatMap: String?, at now: Date) -> Verdict {
-        if let until = blocks.withLock({ $0[clientKey] }), until > now {
+        decide(Client(key: clientKey, address: address, byAddress: byAddress), seatMap: seatMap, at: now, keepRefusals: true)!
+    }
+
+    /// The same decision for a caller that can only serve the request or pass it on: a request
+    /// the guard allows is recorded and allowed; for any other nothing is recorded and the answer
+    /// is `nil`, so the middleware checks it again in full and answers the refusal.
+    func admit(_ client: Client, seatMap: String?, at now: Date) -> Verdict? {
+        decide(client, seatMap: seatMap, at: now, keepRefusals: false)
+    }
+
+    private func decide(_ client: Client, seatMap: String?, at now: Date, keepRefusals: Bool) -> Verdict? {
+        if let until = blocks.withLock({ $0[client.key] }), until > now {
+            guard keepRefusals else { return nil }
             requests.blocked.increment()
             return .blocked(until: until)
         }
-        if byAddress && isAllowlisted(address) {
+        if client.byAddress && isAllowlisted(client.address) {
             requests.allowed.increment()
             return .allowed(remaining: nil)
         }
-        let verdict = shard(clientKey).clients.withLock { clients -> Verdict in
-            var state = clients[clientKey] ?? ClientState(bucket: TokenBucket(burst: policy.burst, at: now), lastSeen: now)
-            if clients[clientKey] == nil && clients.count >= maximumClients / Self.shardCount {
+        let verdict = shard(client.key).clients.withLock { clients -> Verdict? in
+            var state = clients[client.key] ?? ClientState(bucket: TokenBucket(burst: policy.burst, at: now), lastSeen: now)
+            let verdict = judge(&state, client, seatMap: seatMap, at: now)
+            guard keepRefusals || verdict.isAllowed else { return nil }
+            if clients[client.key] == nil && clients.count >= maximumClients / Self.shardCount {
                 Self.evictOldest(&clients)
             }
-            defer {
-                state.lastSeen = now
-                clients[clientKey] = state
-            }
-            if let flight = seatMap {
-                let distinct = state.reads.record(flight, at: now, window: policy.window)
-                if distinct > policy.seatMapLimit {
-                    let evidence = JSONEncoder.payload(SeatMapEvidence(distinctSeatMaps: distinct, windowSeconds: policy.window,
-                                                                       sampleFlights: state.reads.sample, address: address))
-                    state.reads = DistinctSeatMapReads()
-                    return .detected(Incident(id: UUID(), clientKey: clientKey, rule: "seatmap-scan",
-                                              firstAt: now - policy.window, lastAt: now, evidence: evidence,
-                                              blockedUntil: now + policy.blockFor))
-                }
-            }
-            guard policy.ratePerSecond > 0 else { return .allowed(remaining: nil) }
-            switch state.bucket.take(rate: policy.ratePerSecond, burst: policy.burst, at: now) {
-            case .allowed(let remaining): return .allowed(remaining: remaining)
-            case .limited(let retryAfter): return .limited(retryAfter: retryAfter)
-            }
+            state.lastSeen = now
+            clients[client.key] = state
+            return verdict
         }
         switch verdict {
-        case .allowed: requests.allowed.increment()
-        case .limited: requests.limited.increment()
-        case .detected(let incident):
+        case .allowed?: requests.allowed.increment()
+        case .limited?: requests.limited.increment()
+        case .detected(let incident)?:
             incidents.increment()
             requests.blocked.increment()
-            if let until = incident.blockedUntil { blocks.withLock { $0[clientKey] = until } }
-        case .blocked: requests.blocked.increment()
+            if let until = incident.blockedUntil { blocks.withLock { $0[client.key] = until } }
+        case .blocked?: requests.blocked.increment()
+        case nil: break
         }
         return verdict
+    }
+
+    /// The bot rule, then the token bucket, for one client's state.
+    private func judge(_ state: inout ClientState, _ client: Client, seatMap: String?, at now: Date) -> Verdict {
+        if let flight = seatMap {
+            let distinct = state.reads.record(flight, at: now, window: policy.window)
+            if distinct > policy.seatMapLimit {
+                let evidence = JSONEncoder.payload(SeatMapEvidence(distinctSeatMaps: distinct, windowSeconds: policy.window,
+                                                                   sampleFlights: state.reads.sample, address: client.address))
+                state.reads = DistinctSeatMapReads()
+                return .detected(Incident(id: UUID(), clientKey: client.key, rule: "seatmap-scan",
+                                          firstAt: now - policy.window, lastAt: now, evidence: evidence,
+                                          blockedUntil: now + policy.blockFor))
+            }
+        }
+        guard policy.ratePerSecond > 0 else { return .allowed(remaining: nil) }
+        switch state.bucket.take(rate: policy.ratePerSecond, burst: policy.burst, at: now) {
+        case .allowed(let remaining): return .allowed(remaining: remaining)
+        case .limited(let retryAfter): return .limited(retryAfter: retryAfter)
+        }
+    }
+
+    /// `RateLimit-Limit` and `RateLimit-Remaining` for an allowed request that a bucket counted.
+    func rateLimitHeaders(remaining: Int?) -> HTTPFields {
+        guard let remaining else { return [:] }
+        return [.rateLimitLimit: "\(Int(policy.burst))", .rateLimitRemaining: "\(remaining)"]
     }
 
     /// Replaces the blocks with those the store holds (after a change on any instance).

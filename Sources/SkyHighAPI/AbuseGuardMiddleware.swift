@@ -19,25 +19,16 @@ struct AbuseGuardMiddleware: RouterMiddleware {
         if context.identity == .admin || Self.operationalRoutes.contains(route ?? "") {
             return try await next(request, context)
         }
-        let peer = context.remoteAddress?.ipAddress ?? "127.0.0.1"
-        let address = guardian.resolver.resolve(peer: peer, forwardedFor: request.headers[.xForwardedFor])
-        let clientKey: String
-        if case .passenger(let reference) = context.identity {
-            clientKey = "booking:\(reference)"
-        } else {
-            clientKey = "ip:\(address)"
-        }
+        let client = guardian.client(identity: context.identity, peer: context.remoteAddress?.ipAddress,
+                                     forwardedFor: request.headers[.xForwardedFor])
         let seatMap = request.method == .get && route == Self.seatMapRoute
             ? context.parameters.get("flightId") : nil
         let now = environment.clock.now()
-        switch guardian.check(clientKey: clientKey, address: address, byAddress: context.identity == nil,
+        switch guardian.check(clientKey: client.key, address: client.address, byAddress: client.byAddress,
                               seatMap: seatMap, at: now) {
         case .allowed(let remaining):
             var response = try await next(request, context)
-            if let remaining {
-                response.headers[.rateLimitLimit] = "\(Int(guardian.policy.burst))"
-                response.headers[.rateLimitRemaining] = "\(remaining)"
-            }
+            response.headers.append(contentsOf: guardian.rateLimitHeaders(remaining: remaining))
             return response
         case .limited(let retryAfter):
             throw Problem("rate-limited", .tooManyRequests, "Too many requests",
@@ -45,15 +36,15 @@ struct AbuseGuardMiddleware: RouterMiddleware {
                           headers: [.retryAfter: Self.seconds(retryAfter), .rateLimitLimit: "\(Int(guardian.policy.burst))",
                                     .rateLimitRemaining: "0", .rateLimitReset: Self.seconds(retryAfter)])
         case .blocked(let until):
-            throw Self.blocked(clientKey, until: until, now: now)
+            throw Self.blocked(client.key, until: until, now: now)
         case .detected(let incident):
             do {
                 try await environment.store.recordIncident(incident)
             } catch {
                 context.logger.error("could not record abuse incident", metadata: ["error": "\(error)"])
             }
-            context.logger.warning("client blocked", metadata: ["client": "\(clientKey)", "rule": "\(incident.rule)"])
-            throw Self.blocked(clientKey, until: incident.blockedUntil ?? now, now: now)
+            context.logger.warning("client blocked", metadata: ["client": "\(client.key)", "rule": "\(incident.rule)"])
+            throw Self.blocked(client.key, until: incident.blockedUntil ?? now, now: now)
         }
     }
 

@@ -18,20 +18,9 @@ extension RouteTable {
         add(.get, "/flights/{flightId}/seatmap") { request, context in
             let flightID = try context.flightID()
             guard let map = try await env.seatMaps.entry(for: flightID) else { throw DomainError.flightNotFound(flightID) }
-            var headers: HTTPFields = [.eTag: map.etag, .cacheControl: "no-cache"]
-            if let match = request.headers[.ifNoneMatch], Self.matches(match, map.etag) {
-                return Response(status: .notModified, headers: headers)
-            }
-            headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: map.body))
-        }
-    }
-
-    /// `If-None-Match` may list several tags, weak or strong, or `*`.
-    static func matches(_ header: String, _ etag: String) -> Bool {
-        header.split(separator: ",").contains { candidate in
-            let tag = candidate.trimmingCharacters(in: .whitespaces)
-            return tag == "*" || tag == etag || tag == "W/" + etag
+            let answer = map.answer(ifNoneMatch: request.headers[.ifNoneMatch])
+            return Response(status: answer.head.status, headers: answer.head.headerFields,
+                            body: answer.body.map { ResponseBody(byteBuffer: $0) } ?? ResponseBody())
         }
     }
 }

@@ -14,7 +14,7 @@ struct RequestIDMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let id: String
-        if let chosen = request.headers[Self.header], RequestTrace.isAcceptable(chosen) {
+        if let chosen = Self.chosen(by: request.headers) {
             id = chosen
             context.logger[metadataKey: "request_id"] = "\(chosen)"
         } else {
@@ -23,5 +23,10 @@ struct RequestIDMiddleware: RouterMiddleware {
         var response = try await RequestTrace.$id.withValue(id) { try await next(request, context) }
         response.headers[Self.header] = id
         return response
+    }
+
+    /// The client's own `X-Request-Id`, if it is acceptable.
+    static func chosen(by headers: HTTPFields) -> String? {
+        headers[header].flatMap { RequestTrace.isAcceptable($0) ? $0 : nil }
     }
 }

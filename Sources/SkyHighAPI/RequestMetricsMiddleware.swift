@@ -9,9 +9,10 @@ import Synchronization
 /// It sits outside the problem mapping, so it sees every final status. Kept lean because the
 /// seat map passes through it tens of thousands of times a second: one locked lookup of the
 /// ready metric objects and two records, and the time is taken when the answer is handed back
-/// (seat-map bodies are ready bytes, so that is when the work is done).
+/// (seat-map bodies are ready bytes, so that is when the work is done). Seat-map reads answered
+/// on the event loop (``SeatMapFastPath``) record into the same cache.
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    private let cache = RequestMetricsCache()
+    let cache: RequestMetricsCache
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -26,9 +27,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, since start: UInt64) {
-        let metrics = cache.metrics(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status)
-        metrics.requests.increment()
-        metrics.duration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- start))
+        cache.record(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status, since: start)
     }
 }
 
@@ -45,6 +44,13 @@ final class RequestMetricsCache: Sendable {
     }
 
     private let byKey = Mutex<[Key: Metrics]>([:])
+
+    /// Counts one request and the time since `start` (`DispatchTime` uptime nanoseconds).
+    func record(route: String, method: String, status: Int, since start: UInt64) {
+        let metrics = metrics(route: route, method: method, status: status)
+        metrics.requests.increment()
+        metrics.duration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- start))
+    }
 
     func metrics(route: String, method: String, status: Int) -> Metrics {
         let key = Key(route: route, method: method, status: status)

@@ -26,7 +26,7 @@ public func buildRouter(_ env: APIEnvironment) -> Router<AppRequestContext> {
     let table = makeRouteTable(env)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: RequestMetricsMiddleware())
+    router.add(middleware: RequestMetricsMiddleware(cache: env.requestMetrics))
     router.add(middleware: ProblemMiddleware(routes: table))
     router.add(middleware: AuthMiddleware(environment: env))
     if let guardian = env.abuseGuard { router.add(middleware: AbuseGuardMiddleware(guardian: guardian, environment: env)) }

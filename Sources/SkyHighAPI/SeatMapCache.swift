@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import NIOCore
 import SkyHighCore
 import Synchronization
@@ -16,12 +17,33 @@ public final class SeatMapCache: Sendable {
         /// The map changes by itself then (a HELD hold expires), signal or not.
         let validUntil: Date?
         let generation: UInt64
+        /// The headers of a 200 and of a 304, made once per build rather than once per read,
+        /// as fields for the router and as bytes for ``SeatMapFastPath``.
+        let headers: (ok: HTTPFields, notModified: HTTPFields)
+        let encodedHeads: (ok: EncodedHead, notModified: EncodedHead)
+
+        init(version: Int64, etag: String, body: ByteBuffer, validUntil: Date?, generation: UInt64) {
+            (self.version, self.etag, self.body, self.validUntil, self.generation) = (version, etag, body, validUntil, generation)
+            let notModified: HTTPFields = [.eTag: etag, .cacheControl: "no-cache"]
+            var ok = notModified
+            ok[.contentType] = "application/json"
+            ok[.contentLength] = String(body.readableBytes)
+            headers = (ok, notModified)
+            encodedHeads = (EncodedHead(.ok, ok), EncodedHead(.notModified, notModified))
+        }
     }
 
     private struct State {
         var entries: [FlightID: Entry] = [:]
         var building: [FlightID: (generation: UInt64, task: Task<Entry?, any Error>)] = [:]
         var generations: [FlightID: UInt64] = [:]
+
+        /// The entry, if it was built after the flight's last change and no hold on it has lapsed since.
+        func current(_ flight: FlightID, at now: Date) -> Entry? {
+            guard let entry = entries[flight], entry.generation == generations[flight, default: 0],
+                  entry.validUntil.map({ now < $0 }) ?? true else { return nil }
+            return entry
+        }
     }
 
     let store: any FlightStore
@@ -39,10 +61,8 @@ public final class SeatMapCache: Sendable {
     public func entry(for flight: FlightID) async throws -> Entry? {
         let now = clock.now()
         let (cached, task) = state.withLock { state -> (Entry?, Task<Entry?, any Error>?) in
+            if let entry = state.current(flight, at: now) { return (entry, nil) }
             let generation = state.generations[flight, default: 0]
-            if let entry = state.entries[flight], entry.generation == generation, entry.validUntil.map({ now < $0 }) ?? true {
-                return (entry, nil)
-            }
             if let building = state.building[flight], building.generation == generation { return (nil, building.task) }
             let task = Task { try await self.build(flight, generation: generation) }
             state.building[flight] = (generation, task)
@@ -50,6 +70,12 @@ public final class SeatMapCache: Sendable {
         }
         if let cached { return cached }
         return try await task!.value
+    }
+
+    /// The flight's seat map if memory holds it and it is current; never waits and never builds.
+    public func cachedEntry(for flight: FlightID) -> Entry? {
+        let now = clock.now()
+        return state.withLock { $0.current(flight, at: now) }
     }
 
     /// The flight changed: the next read rebuilds its map.
@@ -91,5 +117,32 @@ public final class SeatMapCache: Sendable {
             state.entries[flight] = entry
         }
         return entry
+    }
+}
+
+extension SeatMapCache.Entry {
+    /// The answer to a read of this seat map, whichever path serves it: 304 when `If-None-Match`
+    /// names this version, else the ready bytes.
+    func answer(ifNoneMatch: String?) -> (head: HTTPResponse, body: ByteBuffer?) {
+        if let match = ifNoneMatch, Self.matches(match, etag) {
+            return (HTTPResponse(status: .notModified, headerFields: headers.notModified), nil)
+        }
+        return (HTTPResponse(status: .ok, headerFields: headers.ok), body)
+    }
+
+    /// The same answer with its head as bytes, ready for more fields.
+    func encodedAnswer(ifNoneMatch: String?) -> (head: EncodedHead, body: ByteBuffer?) {
+        if let match = ifNoneMatch, Self.matches(match, etag) { return (encodedHeads.notModified, nil) }
+        return (encodedHeads.ok, body)
+    }
+
+    /// `If-None-Match` may list several tags, weak or strong, or `*`.
+    static func matches(_ header: String, _ etag: String) -> Bool {
+        header.split(separator: ",").contains { candidate in
+            var tag = candidate[...]
+            while tag.first == " " || tag.first == "\t" { tag.removeFirst() }
+            while tag.last == " " || tag.last == "\t" { tag.removeLast() }
+            return tag == "*" || tag == etag || tag == "W/" + etag
+        }
     }
 }

@@ -107,9 +107,11 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sys
         holdPlaced: { sweeper.holdPlaced($0) })
     let store = background.opened.store
     environment.metricsExposition = { await Telemetry.exposition(store: store, clock: clock) }
+    let serverName = "SkyHigh"
     var app = Application(
         router: buildRouter(environment),
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "SkyHigh"),
+        server: skyHighServer(environment, serverName: serverName),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
         services: background.services,
         eventLoopGroupProvider: config.serverThreads == ProcessInfo.processInfo.activeProcessorCount
             ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: config.serverThreads)),

@@ -18,7 +18,11 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether `address` (a literal IP address) falls in the range.
     public func contains(_ address: String) -> Bool {
-        guard let bytes = Self.bytes(address), bytes.count == network.count else { return false }
+        Self.bytes(address).map(contains) ?? false
+    }
+
+    func contains(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count == network.count else { return false }
         var remaining = prefixLength
         for (a, b) in zip(bytes, network) where remaining > 0 {
             let bits = min(8, remaining)
@@ -30,22 +34,46 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The bytes of a literal IPv4 or IPv6 address (an IPv4-mapped IPv6 address counts as IPv4).
+    /// Read byte by byte: every request's address passes through here.
     static func bytes(_ text: String) -> [UInt8]? {
-        var text = text
-        if text.hasPrefix("::ffff:"), text.contains(".") { text.removeFirst(7) }
-        if text.contains(".") && !text.contains(":") {
-            let octets = text.split(separator: ".", omittingEmptySubsequences: false).map { UInt8($0) }
-            guard octets.count == 4, octets.allSatisfy({ $0 != nil }) else { return nil }
-            return octets.map { $0! }
-        }
+        var utf8 = Substring(text).utf8
+        let dotted = utf8.contains(UInt8(ascii: "."))
+        if dotted, utf8.starts(with: "::ffff:".utf8) { utf8 = utf8.dropFirst(7) }
+        if dotted && !utf8.contains(UInt8(ascii: ":")) { return ipv4(utf8) }
         var address = in6_addr()
         guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
         return withUnsafeBytes(of: &address) { Array($0) }
     }
+
+    /// Four dot-separated decimal octets.
+    private static func ipv4(_ utf8: Substring.UTF8View) -> [UInt8]? {
+        var octets: [UInt8] = []
+        octets.reserveCapacity(4)
+        var value = 0, digits = 0
+        for byte in utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, octets.count < 3 else { return nil }
+                octets.append(UInt8(value))
+                (value, digits) = (0, 0)
+            } else {
+                guard byte.isASCIIDigit, digits < 3 else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard value <= 255 else { return nil }
+            }
+        }
+        guard digits > 0, octets.count == 3 else { return nil }
+        octets.append(UInt8(value))
+        return octets
+    }
 }
 
 extension Array where Element == AddressRange {
-    public func contains(address: String) -> Bool { contains { $0.contains(address) } }
+    /// Whether any range holds `address`, which is parsed once.
+    public func contains(address: String) -> Bool {
+        guard !isEmpty, let bytes = AddressRange.bytes(address) else { return false }
+        return contains { $0.contains(bytes) }
+    }
 }
 
 /// Which address a request comes from: the peer, unless the peer is a trusted proxy, in which

@@ -36,7 +36,7 @@ struct APIHarness: Sendable {
             let env = APIEnvironment(store: store, clock: clock, holdDuration: holdSeconds, adminToken: adminToken,
                                      abuseGuard: abuseGuard, weights: weights, payments: payments,
                                      webhookSecret: webhookSecret)
-            let app = Application(router: buildRouter(env),
+            let app = Application(router: buildRouter(env), server: skyHighServer(env, serverName: nil),
                                   configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             try await app.test(mode) { client in
                 try await body(APIHarness(client: client, store: store, clock: clock, weights: weights, payments: payments,

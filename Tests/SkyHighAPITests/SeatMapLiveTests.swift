@@ -10,7 +10,7 @@ import Testing
     /// The cached map changes by itself when a HELD hold lapses, with no sweep and no signal.
     @Test(arguments: StoreKind.available)
     func theCachedMapFollowsExpiryAndEveryChangeThroughTheAPI(kind: StoreKind) async throws {
-        try await APIHarness.run(kind, holdSeconds: 3) { api in
+        try await APIHarness.run(kind, mode: .live, holdSeconds: 3) { api in
             try await api.createFlight()
             let session = try await api.bookedPassenger()
             let first = try await api.request(.get, "/flights/SH100/seatmap")

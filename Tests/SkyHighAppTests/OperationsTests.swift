@@ -85,6 +85,36 @@ import Testing
         }
     }
 
+    /// Seat-map reads answered from memory on the event loop look exactly like the router's
+    /// answers, share the rate limit's bucket and are counted in the same metrics.
+    @Test func seatMapsFromMemoryAnswerAsTheRouterDoes() async throws {
+        try await withService { session in
+            let departure = Date.ISO8601FormatStyle().format(Date() + 3 * 86_400)
+            try await session.send(.post, "/admin/flights", json: """
+                {"flightId":"OPS2","flightNumber":"SH901","origin":"LHR","destination":"JFK","departureTime":"\(departure)","aircraftType":"B738"}
+                """, token: session.admin)
+            let sample = #"skyhigh_http_requests_total{route="/flights/{flightId}/seatmap",method="GET",status=""#
+            let (ok, notModified) = (try await session.metric(sample + #"200"}"#), try await session.metric(sample + #"304"}"#))
+            let built = try await session.send(.get, "/flights/OPS2/seatmap")  // not in memory yet: the router builds it
+            let fromMemory = try await session.send(.get, "/flights/OPS2/seatmap")
+            #expect(built.status == .ok && fromMemory.status == .ok)
+            #expect(fromMemory.body == built.body)
+            let varying: Set<HTTPField.Name> = [.date, HTTPField.Name("X-Request-Id")!, HTTPField.Name("RateLimit-Remaining")!]
+            let fields = { (response: TestResponse) in
+                Dictionary(response.headers.filter { !varying.contains($0.name) }.map { ($0.name.canonicalName, $0.value) },
+                           uniquingKeysWith: { $1 })
+            }
+            #expect(fields(fromMemory) == fields(built))
+            #expect(fields(built)["server"] == "SkyHigh" && fields(built)["etag"] != nil)
+            let remaining = { (response: TestResponse) in Int(response.headers[HTTPField.Name("RateLimit-Remaining")!] ?? "") }
+            #expect(try #require(remaining(fromMemory)) == (try #require(remaining(built))) - 1, "one bucket for both")
+            let unchanged = try await session.send(.get, "/flights/OPS2/seatmap", headers: [.ifNoneMatch: built.headers[.eTag] ?? ""])
+            #expect(unchanged.status == .notModified && unchanged.body.readableBytes == 0)
+            #expect(try await session.metric(sample + #"200"}"#) >= ok + 2, "other suites may read seat maps too")
+            #expect(try await session.metric(sample + #"304"}"#) >= notModified + 1)
+        }
+    }
+
     @Test func everyAnswerCarriesItsRequestId() async throws {
         try await withService { session in
             let chosen = try await session.send(.get, "/health/live", headers: [HTTPField.Name("X-Request-Id")!: "trace-42"])
