@@ -78,6 +78,17 @@ public final class SeatMapCache: Sendable {
         return state.withLock { $0.current(flight, at: now) }
     }
 
+    /// Builds, ahead of any read, the maps of the flights departing soonest after `now`: at most
+    /// half the capacity, so reads of other flights still find room. Returns the flights built.
+    public func warm(at now: Date) async throws -> [FlightID] {
+        var built: [FlightID] = []
+        for flight in try await store.upcomingFlights(after: now, limit: capacity / 2) {
+            try Task.checkCancellation()
+            if try await entry(for: flight) != nil { built.append(flight) }
+        }
+        return built
+    }
+
     /// The flight changed: the next read rebuilds its map.
     public func invalidate(_ flight: FlightID) {
         state.withLock { state in

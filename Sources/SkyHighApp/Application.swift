@@ -112,7 +112,8 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sys
         router: buildRouter(environment),
         server: skyHighServer(environment, serverName: serverName),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
-        services: background.services,
+        services: background.services + [SeatMapWarmup(seatMaps: background.seatMaps, clock: clock, logger: logger,
+                                                       started: background.storeReady)],
         eventLoopGroupProvider: config.serverThreads == ProcessInfo.processInfo.activeProcessorCount
             ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: config.serverThreads)),
         logger: logger)

@@ -13,6 +13,8 @@ public protocol FlightStore: Sendable {
     func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> [FlightEvent]
     /// The current seat-map version of each flight named that exists.
     func flightVersions(_ ids: [FlightID]) async throws -> [FlightID: Int64]
+    /// Up to `limit` flights departing after `now`, the soonest first.
+    func upcomingFlights(after now: Date, limit: Int) async throws -> [FlightID]
     func seat(_ id: SeatID, on flightID: FlightID) async throws -> Seat?
 }
 

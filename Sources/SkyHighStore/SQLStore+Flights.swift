@@ -97,6 +97,12 @@ extension SQLStore {
         return versions
     }
 
+    public func upcomingFlights(after now: Date, limit: Int) async throws -> [FlightID] {
+        try await database.run("""
+            SELECT flight_id FROM flights WHERE departure_time > $1 ORDER BY departure_time, flight_id LIMIT $2
+            """, [.date(now), .int(Int64(limit))]).map { try $0.flightID("flight_id") }
+    }
+
     public func events(of id: FlightID) async throws -> [FlightEvent] {
         try await database.run("""
             SELECT \(Self.eventColumns) FROM flight_events WHERE flight_id = $1 ORDER BY sequence

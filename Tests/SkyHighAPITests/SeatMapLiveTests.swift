@@ -27,6 +27,23 @@ import Testing
         }
     }
 
+    /// After a start, the flights departing soonest are in memory before anyone reads them,
+    /// within half the cache's capacity.
+    @Test func warmingBuildsTheSoonestDeparturesAheadOfReads() async throws {
+        try await withStore(.sqlite) { store in
+            let fixtures = Fixtures(store: store)
+            for (id, days) in [("THIRD", 3.0), ("FIRST", 1.0), ("SECOND", 2.0)] {
+                try await fixtures.flight(id, departsIn: days * 86_400)
+            }
+            try await fixtures.flight("GONE", departsIn: 60)
+            fixtures.clock.advance(by: 120)
+            let cache = SeatMapCache(store: store, clock: fixtures.clock, capacity: 4)
+            #expect(try await cache.warm(at: fixtures.clock.now()).map(\.rawValue) == ["FIRST", "SECOND"])
+            #expect(cache.cachedEntry(for: FlightID("FIRST")!) != nil && cache.cachedEntry(for: FlightID("SECOND")!) != nil)
+            #expect(cache.cachedEntry(for: FlightID("THIRD")!) == nil && cache.cachedEntry(for: FlightID("GONE")!) == nil)
+        }
+    }
+
     /// Changes made behind the cache's back (another instance) are repaired by reconcile.
     @Test func reconcileRepairsAMissedSignal() async throws {
         try await withStore(.sqlite) { store in

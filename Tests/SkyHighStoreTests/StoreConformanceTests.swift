@@ -35,6 +35,22 @@ import Testing
     }
 
     @Test(arguments: StoreKind.available)
+    func upcomingFlightsAreTheSoonestStillToDepart(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let fixtures = Fixtures(store: store)
+            try await fixtures.flight("LATER", departsIn: 3 * 86_400)
+            try await fixtures.flight("SOONER", departsIn: 86_400)
+            try await fixtures.flight("GONE", departsIn: 3_600)
+            try await fixtures.flight("NEXT", departsIn: 2 * 86_400)
+            fixtures.clock.advance(by: 7_200)
+            let now = fixtures.clock.now()
+            #expect(try await store.upcomingFlights(after: now, limit: 10).map(\.rawValue) == ["SOONER", "NEXT", "LATER"])
+            #expect(try await store.upcomingFlights(after: now, limit: 2).map(\.rawValue) == ["SOONER", "NEXT"])
+            #expect(try await store.upcomingFlights(after: now + 4 * 86_400, limit: 10).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func bookings(kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let fixtures = Fixtures(store: store)
