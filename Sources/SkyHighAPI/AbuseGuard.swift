@@ -76,48 +76,52 @@ public final class AbuseGuard: Sendable {
     /// Decides one request. `seatMap` is the flight whose seat map is being read, if that is
     /// what the request does.
     public func check(clientKey: String, address: String, byAddress: Bool, seatMap: String?, at now: Date) -> Verdict {
-        decide(Client(key: clientKey, address: address, byAddress: byAddress), seatMap: seatMap, at: now, keepRefusals: true)!
+        decide(Client(key: clientKey, address: address, byAddress: byAddress), seatMap: seatMap, at: now,
+               keepingRefusals: true).verdict
     }
 
     /// The same decision for a caller that can only serve the request or pass it on: a request
     /// the guard allows is recorded and allowed; for any other nothing is recorded and the answer
     /// is `nil`, so the middleware checks it again in full and answers the refusal.
     func admit(_ client: Client, seatMap: String?, at now: Date) -> Verdict? {
-        decide(client, seatMap: seatMap, at: now, keepRefusals: false)
+        let decision = decide(client, seatMap: seatMap, at: now, keepingRefusals: false)
+        return decision.kept ? decision.verdict : nil
     }
 
-    private func decide(_ client: Client, seatMap: String?, at now: Date, keepRefusals: Bool) -> Verdict? {
+    /// The verdict, and whether it was recorded (the client's state, the blocks, the counters).
+    private func decide(_ client: Client, seatMap: String?, at now: Date,
+                        keepingRefusals: Bool) -> (verdict: Verdict, kept: Bool) {
         if let until = blocks.withLock({ $0[client.key] }), until > now {
-            guard keepRefusals else { return nil }
+            guard keepingRefusals else { return (.blocked(until: until), false) }
             requests.blocked.increment()
-            return .blocked(until: until)
+            return (.blocked(until: until), true)
         }
         if client.byAddress && isAllowlisted(client.address) {
             requests.allowed.increment()
-            return .allowed(remaining: nil)
+            return (.allowed(remaining: nil), true)
         }
-        let verdict = shard(client.key).clients.withLock { clients -> Verdict? in
+        let (verdict, kept) = shard(client.key).clients.withLock { clients -> (Verdict, Bool) in
             var state = clients[client.key] ?? ClientState(bucket: TokenBucket(burst: policy.burst, at: now), lastSeen: now)
             let verdict = judge(&state, client, seatMap: seatMap, at: now)
-            guard keepRefusals || verdict.isAllowed else { return nil }
+            guard keepingRefusals || verdict.isAllowed else { return (verdict, false) }
             if clients[client.key] == nil && clients.count >= maximumClients / Self.shardCount {
                 Self.evictOldest(&clients)
             }
             state.lastSeen = now
             clients[client.key] = state
-            return verdict
+            return (verdict, true)
         }
+        guard kept else { return (verdict, false) }
         switch verdict {
-        case .allowed?: requests.allowed.increment()
-        case .limited?: requests.limited.increment()
-        case .detected(let incident)?:
+        case .allowed: requests.allowed.increment()
+        case .limited: requests.limited.increment()
+        case .detected(let incident):
             incidents.increment()
             requests.blocked.increment()
             if let until = incident.blockedUntil { blocks.withLock { $0[client.key] = until } }
-        case .blocked?: requests.blocked.increment()
-        case nil: break
+        case .blocked: requests.blocked.increment()
         }
-        return verdict
+        return (verdict, true)
     }
 
     /// The bot rule, then the token bucket, for one client's state.
