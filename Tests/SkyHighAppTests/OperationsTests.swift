@@ -35,10 +35,11 @@ import Testing
         }
     }
 
-    func withService(_ body: @escaping @Sendable (Session) async throws -> Void) async throws {
+    func withService(ratePerSecond: Double? = nil, _ body: @escaping @Sendable (Session) async throws -> Void) async throws {
         var config = Configuration()
         config.database = .sqlite(path: nil)
         config.port = 0
+        if let ratePerSecond { config.abuse.ratePerSecond = ratePerSecond }
         let app = try await buildApplication(config)
         try await app.test(.live) { client in try await body(Session(client: client)) }
     }
@@ -88,7 +89,8 @@ import Testing
     /// Seat-map reads answered from memory on the event loop look exactly like the router's
     /// answers, share the rate limit's bucket and are counted in the same metrics.
     @Test func seatMapsFromMemoryAnswerAsTheRouterDoes() async throws {
-        try await withService { session in
+        // A bucket that does not refill within the test, so each read takes exactly one token.
+        try await withService(ratePerSecond: 0.001) { session in
             let departure = Date.ISO8601FormatStyle().format(Date() + 3 * 86_400)
             try await session.send(.post, "/admin/flights", json: """
                 {"flightId":"OPS2","flightNumber":"SH901","origin":"LHR","destination":"JFK","departureTime":"\(departure)","aircraftType":"B738"}
