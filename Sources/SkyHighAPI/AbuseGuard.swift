@@ -76,8 +76,11 @@ public final class AbuseGuard: Sendable {
     /// Decides one request. `seatMap` is the flight whose seat map is being read, if that is
     /// what the request does.
     public func check(clientKey: String, address: String, byAddress: Bool, seatMap: String?, at now: Date) -> Verdict {
-        decide(Client(key: clientKey, address: address, byAddress: byAddress), seatMap: seatMap, at: now,
-               keepingRefusals: true).verdict
+        check(Client(key: clientKey, address: address, byAddress: byAddress), seatMap: seatMap, at: now)
+    }
+
+    func check(_ client: Client, seatMap: String?, at now: Date) -> Verdict {
+        decide(client, seatMap: seatMap, at: now, keepingRefusals: true).verdict
     }
 
     /// The same decision for a caller that can only serve the request or pass it on: a request

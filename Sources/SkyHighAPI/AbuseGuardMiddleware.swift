@@ -24,8 +24,7 @@ struct AbuseGuardMiddleware: RouterMiddleware {
         let seatMap = request.method == .get && route == Self.seatMapRoute
             ? context.parameters.get("flightId") : nil
         let now = environment.clock.now()
-        switch guardian.check(clientKey: client.key, address: client.address, byAddress: client.byAddress,
-                              seatMap: seatMap, at: now) {
+        switch guardian.check(client, seatMap: seatMap, at: now) {
         case .allowed(let remaining):
             var response = try await next(request, context)
             response.headers.append(contentsOf: guardian.rateLimitHeaders(remaining: remaining))
