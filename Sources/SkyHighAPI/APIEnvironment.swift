@@ -20,6 +20,8 @@ public struct APIEnvironment: Sendable {
     public var seatMaps: SeatMapCache
     /// Live seat changes for Server-Sent Events.
     public var seatChanges: SeatChangeHub
+    /// The heartbeat of live seat-change streams and how long one write to a client may wait.
+    public var liveEvents = LiveEventSettings()
     /// The baggage allowance and excess fee.
     public var baggage: BaggagePolicy
     /// Check-in steps that call the Weight and Payment services.

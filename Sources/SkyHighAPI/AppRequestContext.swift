@@ -14,12 +14,15 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The peer's address; `nil` in in-process tests, which have no socket.
     public let remoteAddress: SocketAddress?
+    /// The connection, for streams that must close it themselves (a slow live-events client).
+    let channel: any Channel
     /// Set by the authentication middleware when a valid bearer token was sent.
     public var identity: Identity?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
     }
 
     public var maxUploadSize: Int { JSONBody.maximumBytes }

@@ -14,4 +14,10 @@ public enum DomainMetrics {
     }
 
     public static func waitlistAssigned() { Counter(label: "skyhigh_waitlist_assignments_total").increment() }
+
+    /// Live seat-change streams open now.
+    static func seatEventStreamOpened() { Meter(label: "skyhigh_seat_event_streams").increment() }
+    static func seatEventStreamClosed() { Meter(label: "skyhigh_seat_event_streams").decrement() }
+    /// Streams closed because their client stopped reading.
+    static func seatEventStreamDropped() { Counter(label: "skyhigh_seat_event_streams_dropped_total").increment() }
 }

@@ -54,6 +54,11 @@ public final class SeatChangeHub: Sendable {
         }
     }
 
+    /// How many streams follow `flight` now.
+    public func followers(of flight: FlightID) -> Int {
+        feeds.withLock { $0[flight]?.followers.count ?? 0 }
+    }
+
     /// The changes after `version`, from the window or, further back, from the store.
     public func changes(_ flight: FlightID, after version: Int64) async throws -> Catch {
         let fromWindow = feeds.withLock { feeds -> [SeatChange]? in

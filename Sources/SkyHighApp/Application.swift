@@ -107,6 +107,7 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sys
         holdPlaced: { sweeper.holdPlaced($0) })
     let store = background.opened.store
     environment.metricsExposition = { await Telemetry.exposition(store: store, clock: clock) }
+    environment.liveEvents = config.liveEvents
     let serverName = "SkyHigh"
     var app = Application(
         router: buildRouter(environment),

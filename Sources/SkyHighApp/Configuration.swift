@@ -45,6 +45,8 @@ public struct Configuration: Sendable {
     public var baggage = BaggagePolicy()
     /// The Weight and Payment services (or their mocks) and how calls to them are made.
     public var services = ServiceSettings()
+    /// Heartbeat of live seat-change streams and how long a write may wait for a slow client.
+    public var liveEvents = LiveEventSettings()
 
     /// Settings for tests and tools: embedded store, fixed secrets.
     public init(adminToken: String = "admin-test-token", webhookSecret: String = "webhook-test-secret") {
@@ -80,6 +82,8 @@ public struct Configuration: Sendable {
         config.abuseAllowlist = reader.addressRanges("SKYHIGH_ABUSE_ALLOWLIST")
         config.baggage = reader.baggagePolicy()
         config.services = reader.serviceSettings()
+        if let seconds = reader.int("SKYHIGH_SSE_HEARTBEAT_SECONDS", in: 1...3600) { config.liveEvents.heartbeat = .seconds(seconds) }
+        if let seconds = reader.int("SKYHIGH_SSE_SLOW_CLIENT_SECONDS", in: 1...600) { config.liveEvents.slowClientLimit = .seconds(seconds) }
         for (name, keyPath) in [("SKYHIGH_ADMIN_TOKEN", \Configuration.adminToken),
                                 ("SKYHIGH_WEBHOOK_SECRET", \Configuration.webhookSecret)] {
             if let value = reader.string(name) {

@@ -16,6 +16,8 @@ struct APIHarness: Sendable {
     let client: any TestClientProtocol
     let store: SQLStore
     let clock: ManualClock
+    /// The live seat changes the SSE streams follow.
+    let seatChanges: SeatChangeHub
     /// The shipped in-process mocks; their behaviours are the tests' fault switches.
     let weights: MockWeightService
     let payments: MockPaymentService
@@ -24,7 +26,8 @@ struct APIHarness: Sendable {
 
     /// Runs `body` against the router in-process (`.router`) or over a real socket (`.live`).
     static func run(_ kind: StoreKind, mode: TestingSetup = .router, holdSeconds: TimeInterval = 120,
-                    abuseGuard: AbuseGuard? = nil,
+                    abuseGuard: AbuseGuard? = nil, liveEvents: LiveEventSettings = LiveEventSettings(),
+                    changeWindow: Int = 1024,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock(Date().truncatedToMilliseconds)
@@ -33,13 +36,16 @@ struct APIHarness: Sendable {
             let payments = MockPaymentService(behaviour: paymentFaults, webhookSecret: webhookSecret, clock: clock) { _, _ in
                 throw NoWebhookReceiver()
             }
-            let env = APIEnvironment(store: store, clock: clock, holdDuration: holdSeconds, adminToken: adminToken,
-                                     abuseGuard: abuseGuard, weights: weights, payments: payments,
-                                     webhookSecret: webhookSecret)
+            var env = APIEnvironment(store: store, clock: clock, holdDuration: holdSeconds, adminToken: adminToken,
+                                     abuseGuard: abuseGuard, seatChanges: SeatChangeHub(store: store, windowSize: changeWindow),
+                                     weights: weights, payments: payments, webhookSecret: webhookSecret)
+            env.liveEvents = liveEvents
+            let seatChanges = env.seatChanges
             let app = Application(router: buildRouter(env), server: skyHighServer(env, serverName: nil),
                                   configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             try await app.test(mode) { client in
-                try await body(APIHarness(client: client, store: store, clock: clock, weights: weights, payments: payments,
+                try await body(APIHarness(client: client, store: store, clock: clock, seatChanges: seatChanges,
+                                          weights: weights, payments: payments,
                                           weightFaults: weightFaults, paymentFaults: paymentFaults))
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SkyHighAPI
 import SkyHighCore
 import SkyHighTestSupport
 import Testing
@@ -49,74 +50,89 @@ import Glibc
     }
 }
 
-/// A minimal Server-Sent Events client on a blocking socket, read on a thread of its own.
-final class SSEReader: @unchecked Sendable {
-    struct Event: Equatable, Sendable {
-        var event = "", id: Int64 = -1, seat = "", state = ""
-    }
+/// Resume, heartbeats and slow clients, over real sockets.
+@Suite struct SeatEventStreamTests {
+    static let path = "/flights/SH100/seatmap/events"
 
-    let port: Int
-    let path: String
-    private let parsed = Observed<Event>()
-    private var socketFD: Int32 = -1
-
-    init(port: Int, path: String) {
-        self.port = port
-        self.path = path
-    }
-
-    func start() throws {
-        socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw CocoaError(.fileReadUnknown) }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
-        _ = request.withCString { send(socketFD, $0, strlen($0), 0) }
-        let fd = socketFD
-        Thread.detachNewThread { [self] in
-            var pending = ""
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = recv(fd, &buffer, buffer.count, 0)
-                if count <= 0 { return }
-                pending += String(decoding: buffer[0..<count], as: UTF8.self)
-                while let range = pending.range(of: "\n\n") {
-                    let block = String(pending[..<range.lowerBound])
-                    pending.removeSubrange(..<range.upperBound)
-                    if let event = Self.parse(block) { parsed.report(event) }
-                }
+    @Test func aReconnectWithLastEventIDGetsOnlyWhatIsNewerOrASnapshot() async throws {
+        try await APIHarness.run(.sqlite, mode: .live, changeWindow: 3) { api in
+            try await api.createFlight()
+            let port = try #require(api.client.port)
+            let session = try await api.bookedPassenger(passengers: 6)
+            for (passenger, seat) in zip(session.passengers, ["10A", "10B", "10C", "10D", "10E"]) {
+                #expect(try await api.hold(seat, for: passenger, token: session.token).status == .created)
             }
+            #expect(try await api.store.events(of: FlightID("SH100")!).compactMap(\.version) == [1, 2, 3, 4, 5])
+
+            let resumed = SSEReader(port: port, path: Self.path, lastEventID: 3)
+            try resumed.start()
+            defer { resumed.stop() }
+            #expect(await resumed.events(count: 2, within: 5).map(\.description) == ["seat 4 10D", "seat 5 10E"])
+            #expect(try await api.hold("10F", for: session.passengers[5], token: session.token).status == .created)
+            #expect(await resumed.events(count: 3, within: 5).map(\.description) == ["seat 4 10D", "seat 5 10E", "seat 6 10F"])
+
+            // Five changes behind, more than the hub keeps (3): the whole map instead.
+            let behind = SSEReader(port: port, path: Self.path, lastEventID: 1)
+            try behind.start()
+            defer { behind.stop() }
+            #expect(await behind.events(count: 1, within: 5).map(\.description) == ["snapshot 6"])
+            // An id the flight never reached (another store's): the whole map too.
+            let ahead = SSEReader(port: port, path: Self.path, lastEventID: 99)
+            try ahead.start()
+            defer { ahead.stop() }
+            #expect(await ahead.events(count: 1, within: 5).map(\.description) == ["snapshot 6"])
         }
     }
 
-    func stop() {
-        shutdown(socketFD, Int32(SHUT_RDWR))
-        close(socketFD)
+    @Test func aQuietStreamCarriesHeartbeats() async throws {
+        try await APIHarness.run(.sqlite, mode: .live, liveEvents: LiveEventSettings(heartbeat: .milliseconds(50))) { api in
+            try await api.createFlight()
+            let reader = SSEReader(port: try #require(api.client.port), path: Self.path)
+            try reader.start()
+            defer { reader.stop() }
+            #expect(await reader.events(count: 3, within: 5).map(\.description) == ["snapshot 0", "heartbeat", "heartbeat"])
+        }
     }
 
-    /// The first `count` events, waiting up to `seconds` for them.
-    func events(count: Int, within seconds: Double) async -> [Event] {
-        await parsed.wait(within: .milliseconds(Int64(seconds * 1000))) { $0.count >= count }
-        return Array(parsed.all.prefix(count))
-    }
+    @Test func aClientThatStopsReadingIsDroppedAndTheOthersGetEverything() async throws {
+        let settings = LiveEventSettings(slowClientLimit: .milliseconds(200))
+        try await APIHarness.run(.sqlite, mode: .live, liveEvents: settings) { api in
+            try await api.createFlight()
+            let port = try #require(api.client.port)
+            let flight = FlightID("SH100")!
+            let session = try await api.bookedPassenger()
+            let reader = SSEReader(port: port, path: Self.path)
+            try reader.start()
+            defer { reader.stop() }
+            #expect(await reader.events(count: 1, within: 5).count == 1)
+            let stalled = try StalledReader(port: port, path: Self.path)
+            defer { stalled.stop() }
 
-    static func parse(_ block: String) -> Event? {
-        var event = Event()
-        for raw in block.utf8.split(separator: UInt8(ascii: "\n")) {
-            let line = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.hasPrefix("event: ") { event.event = String(line.dropFirst(7)) }
-            if line.hasPrefix("id: ") { event.id = Int64(String(line.dropFirst(4))) ?? -1 }
-            if line.hasPrefix("data: "), event.event == "seat",
-               let data = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: Any] {
-                event.seat = data["seatId"] as? String ?? ""
-                event.state = data["state"] as? String ?? ""
+            // Change seats until the stalled stream is followed and then dropped (bounded).
+            var (changes, followed, dropped) = (0, false, false)
+            while changes < 5000, !dropped {
+                let following = api.seatChanges.followers(of: flight)
+                followed = followed || following == 2
+                dropped = followed && following == 1
+                let hold = try await api.hold("12A", for: session.passengers[0], token: session.token)
+                let holdID = try #require(try hold.string("holdId"))
+                #expect(try await api.request(.post, "/holds/\(holdID)/cancel", token: session.token).status == .ok)
+                changes += 2
             }
+            #expect(followed && dropped, "after \(changes) changes")
+            #expect(stalled.drainsToTheEnd(idleLimit: 5), "the server closed the stalled connection")
+            let received = await reader.events(count: 1 + changes, within: 20)
+            #expect(received.dropFirst().map(\.id) == Array(1...Int64(changes)))
         }
-        return event.event.isEmpty ? nil : event
+    }
+}
+
+extension SSEReader.Event: CustomStringConvertible {
+    var description: String {
+        switch event {
+        case "seat": "seat \(id) \(seat)"
+        case "heartbeat": "heartbeat"
+        default: "\(event) \(id)"
+        }
     }
 }

@@ -1,3 +1,4 @@
+import SkyHighAPI
 import SkyHighApp
 import Testing
 
@@ -23,6 +24,18 @@ import Testing
         #expect(config.database == .sqlite(path: nil))
         #expect(config.adminToken == "a-long-enough-admin-token")
         #expect(config.generatedSecrets == ["SKYHIGH_WEBHOOK_SECRET"])
+    }
+
+    @Test func liveEventStreamsHaveAHeartbeatAndALimitForSlowClients() throws {
+        #expect(try Configuration.load(environment: [:]).liveEvents == LiveEventSettings(heartbeat: .seconds(15),
+                                                                                        slowClientLimit: .seconds(10)))
+        let config = try Configuration.load(environment: ["SKYHIGH_SSE_HEARTBEAT_SECONDS": "30",
+                                                          "SKYHIGH_SSE_SLOW_CLIENT_SECONDS": "3"])
+        #expect(config.liveEvents == LiveEventSettings(heartbeat: .seconds(30), slowClientLimit: .seconds(3)))
+        let error = #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: ["SKYHIGH_SSE_HEARTBEAT_SECONDS": "0", "SKYHIGH_SSE_SLOW_CLIENT_SECONDS": "x"])
+        }
+        #expect(error?.problems.count == 2)
     }
 
     @Test func postgresNeedsSharedSecrets() throws {
