@@ -12,7 +12,9 @@ extension RouteTable {
         add(.get, "/flights/{flightId}/seatmap/events") { request, context in
             let flightID = try context.flightID()
             guard let snapshot = try await env.seatMaps.entry(for: flightID) else { throw DomainError.flightNotFound(flightID) }
-            let resumeFrom = request.headers[.lastEventID].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            // Versions start at 0; anything else is no usable id, and the stream starts afresh.
+            let resumeFrom = request.headers[.lastEventID]
+                .flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 >= 0 ? $0 : nil }
             let stream = SeatEventStream(env: env, flight: flightID, channel: context.channel, logger: context.logger)
             let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache",
                                        .init("X-Accel-Buffering")!: "no"]

@@ -12,11 +12,11 @@ final class SSEReader: @unchecked Sendable {
 
     let port: Int
     let path: String
-    let lastEventID: Int64?
+    let lastEventID: String?
     private let parsed = Observed<Event>()
     private var socketFD: Int32 = -1
 
-    init(port: Int, path: String, lastEventID: Int64? = nil) {
+    init(port: Int, path: String, lastEventID: String? = nil) {
         self.port = port
         self.path = path
         self.lastEventID = lastEventID
