@@ -30,10 +30,11 @@ struct AbuseGuardMiddleware: RouterMiddleware {
             response.headers.append(contentsOf: guardian.rateLimitHeaders(remaining: remaining))
             return response
         case .limited(let retryAfter):
+            var headers = guardian.rateLimitHeaders(remaining: 0)
+            headers[.retryAfter] = Self.seconds(retryAfter)
+            headers[.rateLimitReset] = Self.seconds(retryAfter)
             throw Problem("rate-limited", .tooManyRequests, "Too many requests",
-                          "slow down: at most \(guardian.policy.ratePerSecond) requests per second",
-                          headers: [.retryAfter: Self.seconds(retryAfter), .rateLimitLimit: "\(Int(guardian.policy.burst))",
-                                    .rateLimitRemaining: "0", .rateLimitReset: Self.seconds(retryAfter)])
+                          "slow down: at most \(guardian.policy.ratePerSecond) requests per second", headers: headers)
         case .blocked(let until):
             throw Self.blocked(client.key, until: until, now: now)
         case .detected(let incident):

@@ -66,7 +66,7 @@ public struct Configuration: Sendable {
         config.database = reader.database("SKYHIGH_DATABASE_URL") ?? config.database
         config.holdSeconds = reader.int("SKYHIGH_HOLD_SECONDS", in: 1...86_400) ?? config.holdSeconds
         config.databasePoolSize = reader.int("SKYHIGH_DATABASE_POOL_SIZE", in: 1...500) ?? config.databasePoolSize
-        config.logLevel = reader.logLevel("SKYHIGH_LOG_LEVEL") ?? config.logLevel
+        config.logLevel = reader.choice("SKYHIGH_LOG_LEVEL", of: Logger.Level.self) ?? config.logLevel
         config.logFormat = reader.choice("SKYHIGH_LOG_FORMAT", of: LogFormat.self) ?? config.logFormat
         config.checkinCloseMinutes = reader.int("SKYHIGH_CHECKIN_CLOSE_MINUTES", in: 0...10_080) ?? config.checkinCloseMinutes
         config.notificationURL = reader.httpURL("SKYHIGH_NOTIFICATION_URL")
@@ -179,14 +179,5 @@ struct SettingsReader {
             return nil
         }
         return value
-    }
-
-    mutating func logLevel(_ name: String) -> Logger.Level? {
-        guard let text = string(name) else { return nil }
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            problems.append("\(name) must be one of trace, debug, info, notice, warning, error, critical")
-            return nil
-        }
-        return level
     }
 }

@@ -37,8 +37,8 @@ public enum StoreFactory {
                                migrate: { try await EmbeddedStore.migrate(sqlite, now: clock.now()) },
                                kind: "sqlite:\(path ?? ":memory:")")
         case .postgres(let url):
-            let client = try PostgresStore.client(url: url, maximumConnections: poolSize ?? config.databasePoolSize,
-                                                  logger: logger)
+            let pool = poolSize ?? config.databasePoolSize
+            let client = try PostgresStore.client(url: url, maximumConnections: pool, logger: logger)
             let postgres = PostgresBackend(client: client, logger: logger)
             let listeners: [any Service] = [
                 PostgresListener(client: client, channel: .jobs, logger: logger) { _ in signals.jobsEnqueued() },
@@ -47,7 +47,6 @@ public enum StoreFactory {
                     if let flight = payload.flatMap(FlightID.init) { signals.seatsChanged(flight) } else { anySeatsChanged() }
                 },
             ]
-            let pool = poolSize ?? config.databasePoolSize
             return OpenedStore(store: SQLStore(database: InstrumentedDatabase(postgres, store: "postgres", poolSize: pool),
                                                checkinCloses: closes,
                                                jobAttempts: config.jobMaxAttempts, signals: signals),

@@ -8,7 +8,7 @@ public struct BagTag: Hashable, Sendable, CheckedText, Comparable {
     /// Accepts `^[A-Za-z0-9]{4,10}$` and normalises to upper case.
     public init?(_ text: String) {
         guard (4...10).contains(text.utf8.count),
-              text.utf8.allSatisfy({ $0.isUppercaseASCIILetter || $0.isASCIIDigit || (0x61...0x7A).contains($0) })
+              text.utf8.allSatisfy(\.isASCIILetterOrDigit)
         else { return nil }
         rawValue = text.uppercased()
     }

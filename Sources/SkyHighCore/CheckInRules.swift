@@ -164,8 +164,7 @@ public enum CheckInRules {
                                    actor: .system("payment"), detail: "\(intentID) \(payment.amount)")]
         guard checkIn.state != .cancelled, isCurrent, owedBefore > 0 else {
             changed.payments[index].refundDue = true
-            events.append(CheckInEvent(kind: .refundDue, from: checkIn.state, to: checkIn.state, actor: .system("payment"),
-                                       detail: "\(intentID) \(payment.amount) is not owed"))
+            events.append(refundDue(payment, in: checkIn.state, actor: .system("payment")))
             return CheckInUpdate(checkIn: changed, events: events)
         }
         changed.failureReason = nil
@@ -218,9 +217,7 @@ public enum CheckInRules {
         for index in changed.payments.indices where changed.payments[index].counts {
             changed.payments[index].refundDue = true
             changed.payments[index].updatedAt = now
-            let payment = changed.payments[index]
-            events.append(CheckInEvent(kind: .refundDue, from: .cancelled, to: .cancelled, actor: actor,
-                                       detail: "\(payment.intentID) \(payment.amount) is not owed"))
+            events.append(refundDue(changed.payments[index], in: .cancelled, actor: actor))
         }
         return CheckInUpdate(checkIn: changed, events: events)
     }
@@ -231,6 +228,12 @@ public enum CheckInRules {
         guard checkIn.state == .inProgress || checkIn.state == .waitingForPayment else {
             throw .checkInNotOpen(checkIn.state)
         }
+    }
+
+    /// Money collected that is not owed, kept and marked for refund.
+    private static func refundDue(_ payment: Payment, in state: CheckInState, actor: EventActor) -> CheckInEvent {
+        CheckInEvent(kind: .refundDue, from: state, to: state, actor: actor,
+                     detail: "\(payment.intentID) \(payment.amount) is not owed")
     }
 
     /// Moves an open check-in between IN_PROGRESS and WAITING_FOR_PAYMENT by what is due.

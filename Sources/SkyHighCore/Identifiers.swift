@@ -86,4 +86,8 @@ public typealias HoldID = UUID
 extension UInt8 {
     var isUppercaseASCIILetter: Bool { self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") }
     var isASCIIDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+    /// A–Z, a–z or 0–9.
+    var isASCIILetterOrDigit: Bool {
+        isUppercaseASCIILetter || isASCIIDigit || (self >= UInt8(ascii: "a") && self <= UInt8(ascii: "z"))
+    }
 }

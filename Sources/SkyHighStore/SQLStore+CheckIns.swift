@@ -247,28 +247,24 @@ extension SQLStore {
 
 extension SQLRow {
     func checkIn() throws -> CheckIn {
-        guard let state = CheckInState(rawValue: try string("state")) else {
-            throw SQLRowError(column: "state", expected: "a check-in state")
-        }
-        return CheckIn(id: try uuid("checkin_id"), flightID: try flightID("flight_id"), passengerID: try uuid("passenger_id"),
-                       state: state, failureReason: try optionalString("failure_reason"),
-                       sequenceNumber: try optionalInt("sequence_number").map { Int($0) }, revision: try int("revision"),
-                       createdAt: try date("created_at"), updatedAt: try date("updated_at"))
+        CheckIn(id: try uuid("checkin_id"), flightID: try flightID("flight_id"), passengerID: try uuid("passenger_id"),
+                state: try parsed("state", CheckInState.init(rawValue:), expected: "a check-in state"),
+                failureReason: try optionalString("failure_reason"),
+                sequenceNumber: try optionalInt("sequence_number").map { Int($0) }, revision: try int("revision"),
+                createdAt: try date("created_at"), updatedAt: try date("updated_at"))
     }
 
     func bag() throws -> Bag {
-        guard let tag = BagTag(try string("tag")) else { throw SQLRowError(column: "tag", expected: "a bag tag") }
-        return Bag(tag: tag, declaredGrams: try optionalInt("declared_grams").map { Int($0) },
-                   weightGrams: Int(try int("weight_grams")), addedAt: try date("added_at"))
+        Bag(tag: try parsed("tag", BagTag.init, expected: "a bag tag"),
+            declaredGrams: try optionalInt("declared_grams").map { Int($0) },
+            weightGrams: Int(try int("weight_grams")), addedAt: try date("added_at"))
     }
 
     func payment() throws -> Payment {
-        guard let status = PaymentStatus(rawValue: try string("status")) else {
-            throw SQLRowError(column: "status", expected: "a payment status")
-        }
-        return Payment(intentID: try string("payment_intent_id"),
-                       amount: Money(amount: try int("amount"), currency: try string("currency")),
-                       status: status, failureReason: try optionalString("failure_reason"),
-                       refundDue: try int("refund_due") != 0, createdAt: try date("created_at"), updatedAt: try date("updated_at"))
+        Payment(intentID: try string("payment_intent_id"),
+                amount: Money(amount: try int("amount"), currency: try string("currency")),
+                status: try parsed("status", PaymentStatus.init(rawValue:), expected: "a payment status"),
+                failureReason: try optionalString("failure_reason"), refundDue: try int("refund_due") != 0,
+                createdAt: try date("created_at"), updatedAt: try date("updated_at"))
     }
 }

@@ -105,12 +105,10 @@ extension SQLStore {
 
 extension SQLRow {
     func job() throws -> Job {
-        guard let state = JobState(rawValue: try string("state")) else {
-            throw SQLRowError(column: "state", expected: "a job state")
-        }
-        return Job(id: try uuid("job_id"), kind: try string("kind"), payload: try string("payload"), state: state,
-                   runAt: try date("run_at"), attempts: Int(try int("attempts")), maxAttempts: Int(try int("max_attempts")),
-                   lastError: try optionalString("last_error"), requestID: try optionalString("request_id"),
-                   createdAt: try date("created_at"), updatedAt: try date("updated_at"))
+        Job(id: try uuid("job_id"), kind: try string("kind"), payload: try string("payload"),
+            state: try parsed("state", JobState.init(rawValue:), expected: "a job state"),
+            runAt: try date("run_at"), attempts: Int(try int("attempts")), maxAttempts: Int(try int("max_attempts")),
+            lastError: try optionalString("last_error"), requestID: try optionalString("request_id"),
+            createdAt: try date("created_at"), updatedAt: try date("updated_at"))
     }
 }

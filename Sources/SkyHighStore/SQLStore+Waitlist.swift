@@ -222,16 +222,14 @@ extension SQLStore {
 
 extension SQLRow {
     func seat() throws -> Seat {
-        guard let cabin = Cabin(rawValue: try string("cabin")) else { throw SQLRowError(column: "cabin", expected: "a cabin") }
-        return Seat(id: try seatID("seat_id"), cabin: cabin,
-                    characteristics: try string("characteristics").split(separator: ",")
-                        .compactMap { SeatCharacteristic(rawValue: String($0)) })
+        Seat(id: try seatID("seat_id"), cabin: try parsed("cabin", Cabin.init(rawValue:), expected: "a cabin"),
+             characteristics: try string("characteristics").split(separator: ",")
+                .compactMap { SeatCharacteristic(rawValue: String($0)) })
     }
 
     func waitlistEntry() throws -> WaitlistEntry {
-        guard let state = WaitlistState(rawValue: try string("state")),
-              let seatType = SeatPreferences.SeatType(rawValue: try string("seat_type"))
-        else { throw SQLRowError(column: "state", expected: "a waitlist state") }
+        let state = try parsed("state", WaitlistState.init(rawValue:), expected: "a waitlist state")
+        let seatType = try parsed("seat_type", SeatPreferences.SeatType.init(rawValue:), expected: "a seat type")
         let preferences = SeatPreferences(
             cabin: try optionalString("cabin").flatMap(Cabin.init(rawValue:)), seatType: seatType,
             seats: try string("seats").split(separator: ",").compactMap { SeatID(String($0)) })

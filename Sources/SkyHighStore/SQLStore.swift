@@ -53,34 +53,28 @@ extension SQLValue {
 }
 
 extension SQLRow {
-    func uuid(_ column: String) throws -> UUID {
-        guard let uuid = UUID(uuidString: try string(column)) else {
-            throw SQLRowError(column: column, expected: "a UUID")
-        }
-        return uuid
+    /// A text column read through `parse` (an identifier, a state), or an error naming the
+    /// column and what it should hold.
+    func parsed<Value>(_ column: String, _ parse: (String) -> Value?, expected: String) throws -> Value {
+        guard let value = parse(try string(column)) else { throw SQLRowError(column: column, expected: expected) }
+        return value
     }
+
+    func uuid(_ column: String) throws -> UUID { try parsed(column, UUID.init(uuidString:), expected: "a UUID") }
 
     func optionalUUID(_ column: String) throws -> UUID? {
         try optionalString(column).flatMap(UUID.init(uuidString:))
     }
 
-    func seatID(_ column: String) throws -> SeatID {
-        guard let seat = SeatID(try string(column)) else { throw SQLRowError(column: column, expected: "a seat id") }
-        return seat
-    }
+    func seatID(_ column: String) throws -> SeatID { try parsed(column, SeatID.init, expected: "a seat id") }
 
-    func flightID(_ column: String) throws -> FlightID {
-        guard let id = FlightID(try string(column)) else { throw SQLRowError(column: column, expected: "a flight id") }
-        return id
-    }
+    func flightID(_ column: String) throws -> FlightID { try parsed(column, FlightID.init, expected: "a flight id") }
 
     func hold() throws -> Hold {
-        guard let state = HoldState(rawValue: try string("state")) else {
-            throw SQLRowError(column: "state", expected: "a hold state")
-        }
-        return Hold(id: try uuid("hold_id"), flightID: try flightID("flight_id"), seatID: try seatID("seat_id"),
-                    passengerID: try uuid("passenger_id"), state: state, createdAt: try date("created_at"),
-                    expiresAt: try date("expires_at"), updatedAt: try date("updated_at"))
+        Hold(id: try uuid("hold_id"), flightID: try flightID("flight_id"), seatID: try seatID("seat_id"),
+             passengerID: try uuid("passenger_id"),
+             state: try parsed("state", HoldState.init(rawValue:), expected: "a hold state"),
+             createdAt: try date("created_at"), expiresAt: try date("expires_at"), updatedAt: try date("updated_at"))
     }
 
     func flight() throws -> Flight {

@@ -20,6 +20,16 @@ struct ServiceHTTPClient: Sendable {
     /// returned as they are; other statuses outside 2xx throw.
     func send(_ method: String, _ path: [String], json body: Data? = nil,
               headers: [String: String] = [:], accepting: Set<Int> = []) async throws -> Answer {
+        let answer = try await exchange(method, path, json: body, headers: headers)
+        guard (200..<300).contains(answer.status) || accepting.contains(answer.status) else {
+            throw ServiceCallFailure.status(answer.status, body: answer.body)
+        }
+        return answer
+    }
+
+    /// One request and its answer, whatever the status.
+    func exchange(_ method: String, _ path: [String], json body: Data? = nil,
+                  headers: [String: String] = [:]) async throws -> Answer {
         var url = baseURL
         for component in path { url.appendPathComponent(component) }
         var request = URLRequest(url: url, timeoutInterval: timeout)
@@ -33,9 +43,6 @@ struct ServiceHTTPClient: Sendable {
         let (data, response) = try await URLSession.shared.data(for: request)
         guard let status = (response as? HTTPURLResponse)?.statusCode else {
             throw ServiceCallFailure.transient("answered something that is not HTTP")
-        }
-        guard (200..<300).contains(status) || accepting.contains(status) else {
-            throw ServiceCallFailure.status(status, body: data)
         }
         return Answer(status: status, body: data)
     }
