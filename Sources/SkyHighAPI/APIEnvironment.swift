@@ -32,6 +32,8 @@ public struct APIEnvironment: Sendable {
     public var metricsExposition: @Sendable () async -> [UInt8] = { Array("# metrics are not collected\n".utf8) }
     /// Session tokens seen lately, so that signed-in requests rarely cost a store round trip.
     let sessions = SessionCache()
+    /// Bookings, which never change once imported, for the ownership checks of seat writes.
+    let bookings = BookingCache()
     /// The request counters and latency histograms, by route, method and status.
     let requestMetrics = RequestMetricsCache()
 

@@ -32,28 +32,38 @@ extension RouteTable {
         }
 
         add(.post, "/holds/{holdId}/confirm") { _, context in
-            let hold = try await Self.ownHold(context, env)
+            let (holdID, passengers) = try await Self.holdOfBooking(context, env)
             let now = env.clock.now()
-            let confirmed = try await env.store.confirmHold(hold.id, by: hold.passengerID, at: now)
+            let confirmed = try await env.store.confirmHold(holdID, byOneOf: passengers, at: now)
             DomainMetrics.hold(.confirmed)
-            env.seatsChanged(hold.flightID)
+            env.seatsChanged(confirmed.flightID)
             return try JSONBody.response(HoldResponse(confirmed, at: now))
         }
 
         add(.post, "/holds/{holdId}/cancel") { _, context in
-            let hold = try await Self.ownHold(context, env)
+            let (holdID, passengers) = try await Self.holdOfBooking(context, env)
             let now = env.clock.now()
-            let cancelled = try await env.store.cancelHold(hold.id, by: hold.passengerID, at: now)
+            let cancelled = try await env.store.cancelHold(holdID, byOneOf: passengers, at: now)
             DomainMetrics.hold(.cancelled)
-            env.seatsChanged(hold.flightID)
+            env.seatsChanged(cancelled.flightID)
             return try JSONBody.response(HoldResponse(cancelled, at: now))
         }
+    }
+
+    /// The hold named in the path and the passengers of the signed-in booking, one of whom the
+    /// store requires to hold it (so a seat write needs no read of the hold first).
+    static func holdOfBooking(_ context: AppRequestContext, _ env: APIEnvironment) async throws
+        -> (HoldID, [PassengerID]) {
+        let reference = try context.requireBooking()
+        let holdID = try context.holdID()
+        guard let booking = try await env.bookings.booking(reference, in: env.store) else { throw DomainError.notSignedIn }
+        return (holdID, booking.passengers.map(\.id))
     }
 
     /// The passenger must be on the signed-in booking (403) and the booking on the flight (403).
     static func authorize(_ passengerID: PassengerID, of reference: BookingReference, on flightID: FlightID,
                           _ env: APIEnvironment) async throws {
-        guard let booking = try await env.store.booking(reference) else { throw DomainError.notSignedIn }
+        guard let booking = try await env.bookings.booking(reference, in: env.store) else { throw DomainError.notSignedIn }
         guard booking.passengers.contains(where: { $0.id == passengerID }) else {
             throw try await env.store.booking(of: passengerID) == nil
                 ? DomainError.passengerNotFound(passengerID) : DomainError.notYourBooking
@@ -75,7 +85,7 @@ extension RouteTable {
 
     /// The passenger must be on the signed-in booking (403 otherwise).
     static func requireOwn(_ passengerID: PassengerID, _ reference: BookingReference, _ env: APIEnvironment) async throws {
-        guard let booking = try await env.store.booking(reference),
+        guard let booking = try await env.bookings.booking(reference, in: env.store),
               booking.passengers.contains(where: { $0.id == passengerID })
         else { throw DomainError.notYourBooking }
     }

@@ -21,7 +21,10 @@ public final class SeatChangeHub: Sendable {
     }
 
     private struct Feed {
+        /// Every change after `coveredFrom`, up to `latest`. Versions grow but need not be dense
+        /// (PostgreSQL's are transaction ids), so the window says which stretch it covers.
         var window: [SeatChange] = []
+        var coveredFrom: Int64
         var latest: Int64
         var followers: [UUID: WakeSignal] = [:]
         var fetching = false
@@ -42,7 +45,7 @@ public final class SeatChangeHub: Sendable {
         let id = UUID()
         let wakes = WakeSignal()
         feeds.withLock { feeds in
-            feeds[flight, default: Feed(latest: version)].followers[id] = wakes
+            feeds[flight, default: Feed(coveredFrom: version, latest: version)].followers[id] = wakes
         }
         return (id, wakes)
     }
@@ -62,15 +65,12 @@ public final class SeatChangeHub: Sendable {
     /// The changes after `version`, from the window or, further back, from the store.
     public func changes(_ flight: FlightID, after version: Int64) async throws -> Catch {
         let fromWindow = feeds.withLock { feeds -> [SeatChange]? in
-            guard let feed = feeds[flight] else { return nil }
-            if let oldest = feed.window.first, oldest.version <= version + 1 {
-                return feed.window.filter { $0.version > version }
-            }
-            return feed.window.isEmpty && feed.latest <= version ? [] : nil
+            guard let feed = feeds[flight], version >= feed.coveredFrom else { return nil }
+            return feed.window.filter { $0.version > version }
         }
         if let fromWindow { return .changes(fromWindow) }
-        let events = try await store.seatEvents(of: flight, afterVersion: version, limit: windowSize)
-        return events.count >= windowSize ? .gap : .changes(events.compactMap(Self.change))
+        let batch = try await store.seatEvents(of: flight, afterVersion: version, limit: windowSize)
+        return batch.versions >= windowSize ? .gap : .changes(batch.events.compactMap(Self.change))
     }
 
     /// Seats of `flight` changed (through any instance): fetch what is new once, wake the followers.
@@ -94,21 +94,20 @@ public final class SeatChangeHub: Sendable {
     }
 
     private func fetch(_ flight: FlightID) async {
+        var pendingPause = Self.firstPendingPause
         while true {
             let after = feeds.withLock { $0[flight]?.latest }
             guard let after else { return }
-            let events = (try? await store.seatEvents(of: flight, afterVersion: after, limit: windowSize)) ?? []
+            let batch = try? await store.seatEvents(of: flight, afterVersion: after, limit: windowSize)
             let (again, followers) = feeds.withLock { feeds -> (Bool, [WakeSignal]) in
                 guard var feed = feeds[flight] else { return (false, []) }
-                let changes = events.compactMap(Self.change).filter { $0.version > feed.latest }
+                let changes = (batch?.events ?? []).compactMap(Self.change).filter { $0.version > feed.latest }
                 if let last = changes.last {
-                    // A jump the window cannot bridge empties it: followers then read the store.
-                    if let first = changes.first, first.version != feed.latest + 1 { feed.window.removeAll() }
                     feed.window.append(contentsOf: changes)
-                    if feed.window.count > windowSize { feed.window.removeFirst(feed.window.count - windowSize) }
                     feed.latest = last.version
+                    trim(&feed)
                 }
-                let again = feed.stale || events.count >= windowSize
+                let again = feed.stale || (batch?.versions ?? 0) >= windowSize || batch?.pending == true
                 feed.stale = false
                 feed.fetching = again
                 feeds[flight] = feed
@@ -116,7 +115,25 @@ public final class SeatChangeHub: Sendable {
             }
             followers.forEach { $0.signal() }
             if !again { return }
+            if batch?.pending == true {
+                // A change is waiting for an older transaction to end: look again shortly.
+                try? await Task.sleep(for: pendingPause)
+                pendingPause = min(pendingPause * 2, Self.lastPendingPause)
+            }
         }
+    }
+
+    private static let firstPendingPause = Duration.milliseconds(5)
+    private static let lastPendingPause = Duration.milliseconds(200)
+
+    /// Keeps the window to `windowSize` changes, dropping whole versions from the front.
+    private func trim(_ feed: inout Feed) {
+        guard feed.window.count > windowSize else { return }
+        var cut = feed.window.count - windowSize
+        let boundary = feed.window[cut - 1].version
+        while cut < feed.window.count, feed.window[cut].version == boundary { cut += 1 }
+        feed.coveredFrom = boundary
+        feed.window.removeFirst(cut)
     }
 
     static func change(_ event: FlightEvent) -> SeatChange? {

@@ -20,6 +20,8 @@ public struct BackgroundServices: Sendable {
     public let external: ExternalServices
     let blockSync: BlockSync
     let reconciler: SeatMapReconciler
+    /// Keeps this process's clock on the store's, when it was given a ``StoreAlignedClock``.
+    let calibration: ClockCalibration?
     let storeReady: StartGate
     let logger: Logger
 
@@ -61,18 +63,25 @@ public struct BackgroundServices: Sendable {
                                   wake: blocksChanged, started: storeReady)
         let reconciler = SeatMapReconciler(seatMaps: seatMaps, seatChanges: seatChanges, clock: clock, logger: logger,
                                            started: storeReady)
+        let calibration = (clock as? StoreAlignedClock).map {
+            ClockCalibration(clock: $0, store: opened.store, logger: logger, started: storeReady)
+        }
         return BackgroundServices(opened: opened, sweeper: sweeper, worker: worker, abuseGuard: abuseGuard,
                                   seatMaps: seatMaps, seatChanges: seatChanges, external: external, blockSync: blockSync,
-                                  reconciler: reconciler, storeReady: storeReady, logger: logger)
+                                  reconciler: reconciler, calibration: calibration, storeReady: storeReady,
+                                  logger: logger)
     }
 
     /// The store's own services first, so that a graceful shutdown stops them last.
-    public var services: [any Service] { opened.services + [sweeper, worker, blockSync, reconciler] }
+    public var services: [any Service] {
+        opened.services + [sweeper, worker, blockSync, reconciler] + (calibration.map { [$0] } ?? [])
+    }
 
     /// Brings the schema up to date, then lets the background services start.
     public func prepareStore() async throws {
         let applied = try await opened.migrate()
         if !applied.isEmpty { logger.info("migrated store", metadata: ["versions": "\(applied)"]) }
+        try await calibration?.calibrate()
         storeReady.openGate()
         logger.info("store ready", metadata: ["store": "\(opened.kind)"])
     }
@@ -93,8 +102,9 @@ public func makeLogger(_ config: Configuration) -> Logger {
 }
 
 /// Builds the whole service from a configuration: store, HTTP application, background workers.
-/// `skyhigh serve` runs what this returns; tests call it too.
-public func buildApplication(_ config: Configuration, clock: any WallClock = SystemClock(),
+/// `skyhigh serve` runs what this returns; tests call it too. The default clock is the store's
+/// (see ``StoreAlignedClock``); tests pass a clock they move.
+public func buildApplication(_ config: Configuration, clock: any WallClock = StoreAlignedClock(local: SystemClock()),
                              logger: Logger? = nil) async throws -> some ApplicationProtocol {
     let logger = logger ?? makeLogger(config)
     let background = try await BackgroundServices.make(config, clock: clock, logger: logger)
@@ -123,7 +133,8 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sys
 }
 
 /// Runs the background services without an HTTP server (`skyhigh worker`).
-public func runWorker(_ config: Configuration, clock: any WallClock = SystemClock()) async throws {
+public func runWorker(_ config: Configuration,
+                      clock: any WallClock = StoreAlignedClock(local: SystemClock())) async throws {
     let logger = makeLogger(config)
     let background = try await BackgroundServices.make(config, clock: clock, logger: logger)
     let group = ServiceGroup(configuration: .init(

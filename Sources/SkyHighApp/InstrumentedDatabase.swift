@@ -1,4 +1,6 @@
+import Foundation
 import Metrics
+import SkyHighCore
 import SkyHighStore
 
 /// Counts the store operations in flight (each holds a pooled PostgreSQL connection, or waits
@@ -6,7 +8,7 @@ import SkyHighStore
 /// `skyhigh_store_pool_size` on `GET /metrics`.
 struct InstrumentedDatabase: SQLDatabase {
     let base: any SQLDatabase
-    private let inFlight: Meter
+    let inFlight: Meter
 
     init(_ base: any SQLDatabase, store: String, poolSize: Int) {
         self.base = base
@@ -27,5 +29,41 @@ struct InstrumentedDatabase: SQLDatabase {
         inFlight.increment()
         defer { inFlight.decrement() }
         return try await base.run(sql, binds)
+    }
+}
+
+extension InstrumentedDatabase {
+    var seatWrites: (any SeatWriteProcedures)? {
+        base.seatWrites.map { InstrumentedSeatWrites(base: $0, inFlight: inFlight) }
+    }
+}
+
+/// The one-round-trip seat writes, counted like every other store operation.
+private struct InstrumentedSeatWrites: SeatWriteProcedures {
+    let base: any SeatWriteProcedures
+    let inFlight: Meter
+
+    func placeHold(_ hold: Hold, attempts: Int, requestID: String?) async throws -> [SQLRow] {
+        try await counted { try await base.placeHold(hold, attempts: attempts, requestID: requestID) }
+    }
+
+    func confirmHold(_ id: HoldID, passengers: [PassengerID], at now: Date, attempts: Int,
+                     requestID: String?) async throws -> [SQLRow] {
+        try await counted {
+            try await base.confirmHold(id, passengers: passengers, at: now, attempts: attempts, requestID: requestID)
+        }
+    }
+
+    func cancelHold(_ id: HoldID, passengers: [PassengerID], at now: Date, attempts: Int,
+                    requestID: String?) async throws -> [SQLRow] {
+        try await counted {
+            try await base.cancelHold(id, passengers: passengers, at: now, attempts: attempts, requestID: requestID)
+        }
+    }
+
+    private func counted<T>(_ body: () async throws -> T) async throws -> T {
+        inFlight.increment()
+        defer { inFlight.decrement() }
+        return try await body()
     }
 }

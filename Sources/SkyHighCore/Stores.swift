@@ -9,13 +9,31 @@ public protocol FlightStore: Sendable {
     func seatMap(_ id: FlightID, at now: Date) async throws -> SeatMap?
     /// The flight's history, oldest first.
     func events(of id: FlightID) async throws -> [FlightEvent]
-    /// The seat-changing events after `version`, in version order (for live seat changes).
-    func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> [FlightEvent]
+    /// The seat-changing events after `version` that are final, in version order, for at most
+    /// `limit` versions (for live seat changes).
+    func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> SeatEventBatch
     /// The current seat-map version of each flight named that exists.
     func flightVersions(_ ids: [FlightID]) async throws -> [FlightID: Int64]
     /// Up to `limit` flights departing after `now`, the soonest first.
     func upcomingFlights(after now: Date, limit: Int) async throws -> [FlightID]
     func seat(_ id: SeatID, on flightID: FlightID) async throws -> Seat?
+}
+
+/// Seat changes read after a version.
+public struct SeatEventBatch: Sendable, Equatable {
+    /// The final ones, in version order; all the changes of one version come together.
+    public let events: [FlightEvent]
+    /// Later changes that are not final yet: a transaction older than them is still running, and
+    /// may still add a change below them. Ask again shortly.
+    public let pending: Bool
+
+    public init(events: [FlightEvent], pending: Bool) {
+        self.events = events
+        self.pending = pending
+    }
+
+    /// How many versions the batch holds.
+    public var versions: Int { Set(events.compactMap(\.version)).count }
 }
 
 /// Bookings made elsewhere and imported by admins.
@@ -41,12 +59,24 @@ public protocol HoldStore: Sendable {
     func placeHold(flightID: FlightID, seatID: SeatID, passengerID: PassengerID,
                    at now: Date, duration: TimeInterval) async throws -> Hold
     func hold(_ id: HoldID) async throws -> Hold?
-    func confirmHold(_ id: HoldID, by passengerID: PassengerID, at now: Date) async throws -> Hold
-    func cancelHold(_ id: HoldID, by passengerID: PassengerID, at now: Date) async throws -> Hold
+    /// Confirms a hold of one of `passengers` (`DomainError.notYourBooking` for anyone else's).
+    func confirmHold(_ id: HoldID, byOneOf passengers: [PassengerID], at now: Date) async throws -> Hold
+    /// Cancels a hold of one of `passengers` (`DomainError.notYourBooking` for anyone else's).
+    func cancelHold(_ id: HoldID, byOneOf passengers: [PassengerID], at now: Date) async throws -> Hold
     /// Marks up to `limit` HELD holds whose time is up as EXPIRED, recording each; returns them.
     func expireHolds(at now: Date, limit: Int) async throws -> [Hold]
     /// When the earliest HELD hold expires, if any.
     func nextHoldExpiry() async throws -> Date?
+}
+
+extension HoldStore {
+    public func confirmHold(_ id: HoldID, by passengerID: PassengerID, at now: Date) async throws -> Hold {
+        try await confirmHold(id, byOneOf: [passengerID], at: now)
+    }
+
+    public func cancelHold(_ id: HoldID, by passengerID: PassengerID, at now: Date) async throws -> Hold {
+        try await cancelHold(id, byOneOf: [passengerID], at: now)
+    }
 }
 
 /// The waitlist of each flight.
@@ -215,4 +245,7 @@ public protocol SkyHighStore: FlightStore, BookingStore, SessionStore, HoldStore
     NotificationStore, IdempotencyStore, AbuseStore, CheckInStore {
     /// Cheap round trip used by readiness checks.
     func ping() async throws
+    /// The store's own clock, where it has one apart from this process's (a database server):
+    /// the reference for every instance's "now" (see ``StoreAlignedClock``).
+    func storeTime() async throws -> Date?
 }

@@ -9,7 +9,8 @@ import SkyHighStore
 /// row locks where a transaction reads what it will change.
 public final class PostgresBackend: SQLDatabase {
     public let dialect = SQLDialect(lockForUpdate: " FOR UPDATE", claimUnlocked: " FOR UPDATE SKIP LOCKED",
-                                    notifiesOnCommit: true)
+                                    notifiesOnCommit: true, seatVersions: .transactionID,
+                                    clock: "clock_timestamp()")
     /// The pool; it must be running (see ``PostgresClient/run()``) before queries are made.
     public let client: PostgresClient
     private let logger: Logger
@@ -45,6 +46,19 @@ public final class PostgresBackend: SQLDatabase {
         }
     }
 
+    public var seatWrites: (any SeatWriteProcedures)? { PostgresSeatWrites(backend: self) }
+
+    /// Runs a prepared statement on a pooled connection, as its own transaction.
+    func execute<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row] {
+        try await Self.translatingErrors {
+            try await Executor.translatingServerErrors {
+                var rows: [Statement.Row] = []
+                for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+                return rows
+            }
+        }
+    }
+
     /// Failures to reach the server (no connection, the pool's circuit breaker open, a dropped
     /// connection) become ``StoreUnavailableError`` (503), whatever step raised them. An error
     /// the server itself reported, and the store's own errors, pass through unchanged.
@@ -52,7 +66,7 @@ public final class PostgresBackend: SQLDatabase {
         do {
             return try await body()
         } catch let error as PSQLError where error.serverInfo != nil {
-            throw error
+            throw PostgresServerError(error)
         } catch let error as PSQLError {
             throw StoreUnavailableError("\(error.code)")
         } catch let error where error is DomainError || error is SQLDriverError || error is StoreUnavailableError
@@ -78,17 +92,27 @@ public final class PostgresBackend: SQLDatabase {
                 case .null: bindings.appendNull()
                 }
             }
-            do {
+            return try await Self.translatingServerErrors {
                 var rows: [SQLRow] = []
                 for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) {
                     rows.append(try Self.row(row))
                 }
                 return rows
+            }
+        }
+
+        /// The server's refusals the store acts on: a unique index (the store's conflict rule),
+        /// and the SQLSTATEs that mean "try again later" (503).
+        static func translatingServerErrors<T>(_ body: () async throws -> T) async throws -> T {
+            do {
+                return try await body()
             } catch let error as PSQLError {
-                switch error.serverInfo?[.sqlState] {
-                case "23505":
+                guard let state = error.serverInfo?[.sqlState] else { throw error }
+                switch PostgresError.Code(raw: state) {
+                case .uniqueViolation:
                     throw SQLDriverError.uniqueViolation(constraint: error.serverInfo?[.constraintName] ?? "")
-                case "40001", "40P01", "57P01", "57P02", "57P03", "53300":
+                case .serializationFailure, .deadlockDetected, .adminShutdown, .crashShutdown, .cannotConnectNow,
+                     .tooManyConnections:
                     throw StoreUnavailableError(error.serverInfo?[.message] ?? "\(error.code)")
                 default:
                     throw error
@@ -121,5 +145,29 @@ public final class PostgresBackend: SQLDatabase {
             }
             return SQLRow(values)
         }
+    }
+}
+
+/// An error the server reported, with what helps whoever reads the log: the SQLSTATE, the
+/// server's message and where it arose (never the statement's bound values, which
+/// `PSQLError`'s own description withholds along with everything else).
+public struct PostgresServerError: Error, CustomStringConvertible {
+    public let sqlState: String
+    public let message: String
+    public let constraint: String?
+    public let context: String?
+
+    init(_ error: PSQLError) {
+        sqlState = error.serverInfo?[.sqlState] ?? "?"
+        message = error.serverInfo?[.message] ?? "\(error.code)"
+        constraint = error.serverInfo?[.constraintName]
+        context = error.serverInfo?[.locationContext]
+    }
+
+    public var description: String {
+        var text = "PostgreSQL error \(sqlState): \(message)"
+        if let constraint { text += " (constraint \(constraint))" }
+        if let context { text += " [\(context.replacingOccurrences(of: "\n", with: "; "))]" }
+        return text
     }
 }

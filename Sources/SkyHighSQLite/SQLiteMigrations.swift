@@ -98,5 +98,11 @@ public enum SQLiteMigrations {
             """,
         ]),
     ] + SharedMigrations.steps(SchemaTypes(timestamp: "INTEGER", serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT",
-                                           tableOptions: " STRICT"))
+                                           tableOptions: " STRICT")) + [
+        // Seat changes by version, for live seat-change streams (the counter on the flight's row
+        // stays: one writer at a time, see `SeatVersioning.flightCounter`).
+        Migration(version: 9, name: "seat events by version", statements: [
+            "CREATE INDEX flight_events_by_version ON flight_events (flight_id, version) WHERE version IS NOT NULL",
+        ]),
+    ]
 }

@@ -81,12 +81,63 @@ public struct SQLDialect: Sendable {
     /// Whether other processes can be signalled on commit (`NOTIFY`, PostgreSQL); SQLite has one
     /// process, which signals itself.
     public let notifiesOnCommit: Bool
+    /// How seat-changing events get their version.
+    public let seatVersions: SeatVersioning
+    /// SQL for the server's clock, where the database runs apart from this process
+    /// (`clock_timestamp()`); `nil` for an embedded one.
+    public let clock: String?
 
-    public init(lockForUpdate: String, claimUnlocked: String, notifiesOnCommit: Bool = false) {
+    public init(lockForUpdate: String, claimUnlocked: String, notifiesOnCommit: Bool = false,
+                seatVersions: SeatVersioning = .flightCounter, clock: String? = nil) {
         self.lockForUpdate = lockForUpdate
         self.claimUnlocked = claimUnlocked
         self.notifiesOnCommit = notifiesOnCommit
+        self.seatVersions = seatVersions
+        self.clock = clock
     }
+}
+
+/// Where the seat-map version of a change comes from. Either way it grows with every change of
+/// a flight's seats, and a reader that has seen version `v` finds every later change above `v`.
+public enum SeatVersioning: Sendable {
+    /// A counter on the flight's row, bumped by each change: dense, and right for a database with
+    /// one writer at a time (SQLite), where waiting for the row costs nothing.
+    case flightCounter
+    /// The id of the transaction that made the change (PostgreSQL's `pg_current_xact_id()`), so
+    /// concurrent changes of one flight never wait for each other. Readers take only versions
+    /// below the oldest running transaction's id (`skyhigh_settled_version()`): those are final.
+    case transactionID
+
+    /// SQL for the flight's current seat-map version, over `flights` aliased `f`.
+    var flightVersion: String {
+        switch self {
+        case .flightCounter: "f.version"
+        case .transactionID:
+            "(SELECT COALESCE(MAX(e.version), 0) FROM flight_events e WHERE e.flight_id = f.flight_id "
+                + "AND e.version IS NOT NULL AND e.version < skyhigh_settled_version())"
+        }
+    }
+
+    /// SQL for the lowest version that a running transaction may still write.
+    var settled: String {
+        switch self {
+        case .flightCounter: "9223372036854775807"
+        case .transactionID: "skyhigh_settled_version()"
+        }
+    }
+}
+
+/// Seat writes a database makes in one round trip, as server-side functions that apply the
+/// hold rules (PostgreSQL). ``SQLStore`` uses them where the database offers them.
+public protocol SeatWriteProcedures: Sendable {
+    /// Each returns the rows of its function: `outcome` (`placed`, `confirmed` or `cancelled`
+    /// when done; else why not, such as `seat-unavailable`, or `fallback` for a change left to the
+    /// general path) and the hold columns of each hold it changed or refused, the subject last.
+    func placeHold(_ hold: Hold, attempts: Int, requestID: String?) async throws -> [SQLRow]
+    func confirmHold(_ id: HoldID, passengers: [PassengerID], at now: Date, attempts: Int,
+                     requestID: String?) async throws -> [SQLRow]
+    func cancelHold(_ id: HoldID, passengers: [PassengerID], at now: Date, attempts: Int,
+                    requestID: String?) async throws -> [SQLRow]
 }
 
 /// The signals the store sends other processes when a transaction commits.
@@ -113,7 +164,13 @@ extension SQLExecutor {
 /// returns and roll back when it throws.
 public protocol SQLDatabase: Sendable {
     var dialect: SQLDialect { get }
+    /// Hold, confirm and cancel in one round trip, where the database can.
+    var seatWrites: (any SeatWriteProcedures)? { get }
     func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
     @discardableResult
     func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+}
+
+extension SQLDatabase {
+    public var seatWrites: (any SeatWriteProcedures)? { nil }
 }

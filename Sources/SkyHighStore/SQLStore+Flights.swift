@@ -44,7 +44,7 @@ extension SQLStore {
     public func seatMap(_ id: FlightID, at now: Date) async throws -> SeatMap? {
         // One statement, so the version and the seat states come from one snapshot.
         let rows = try await database.run("""
-            SELECT f.version, s.seat_id, s.cabin, s.characteristics, h.state, h.expires_at
+            SELECT \(database.dialect.seatVersions.flightVersion) AS version, s.seat_id, s.cabin, s.characteristics, h.state, h.expires_at
             FROM flights f
             JOIN seats s ON s.flight_id = f.flight_id
             LEFT JOIN holds h ON h.flight_id = s.flight_id AND h.seat_id = s.seat_id
@@ -76,11 +76,17 @@ extension SQLStore {
                                [.text(flightID.rawValue), .text(id.description)]).first?.seat()
     }
 
-    public func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> [FlightEvent] {
-        try await database.run("""
-            SELECT \(Self.eventColumns) FROM flight_events
-            WHERE flight_id = $1 AND version > $2 ORDER BY version LIMIT $3
-            """, [.text(id.rawValue), .int(version), .int(Int64(limit))]).map { try $0.flightEvent() }
+    public func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> SeatEventBatch {
+        let rows = try await database.run("""
+            SELECT \(Self.eventColumns), CASE WHEN version < \(database.dialect.seatVersions.settled) THEN 1 ELSE 0 END AS final
+            FROM flight_events
+            WHERE flight_id = $1 AND version > $2 AND version IN (
+                SELECT DISTINCT version FROM flight_events WHERE flight_id = $1 AND version > $2 ORDER BY version LIMIT $3)
+            ORDER BY version, sequence
+            """, [.text(id.rawValue), .int(version), .int(Int64(limit))])
+        // Final versions all lie below the ones still pending.
+        let final = try rows.prefix(while: { try $0.int("final") == 1 })
+        return SeatEventBatch(events: try final.map { try $0.flightEvent() }, pending: final.count < rows.count)
     }
 
     public func flightVersions(_ ids: [FlightID]) async throws -> [FlightID: Int64] {
@@ -89,8 +95,10 @@ extension SQLStore {
         for chunk in stride(from: 0, to: ids.count, by: 500) {
             let slice = Array(ids[chunk..<min(chunk + 500, ids.count)])
             let list = (1...slice.count).map { "$\($0)" }.joined(separator: ", ")
-            for row in try await database.run("SELECT flight_id, version FROM flights WHERE flight_id IN (\(list))",
-                                              slice.map { .text($0.rawValue) }) {
+            for row in try await database.run("""
+                SELECT f.flight_id, \(database.dialect.seatVersions.flightVersion) AS version
+                FROM flights f WHERE f.flight_id IN (\(list))
+                """, slice.map { .text($0.rawValue) }) {
                 versions[try row.flightID("flight_id")] = try row.int("version")
             }
         }

@@ -7,6 +7,17 @@ extension SQLStore {
     public func placeHold(flightID: FlightID, seatID: SeatID, passengerID: PassengerID,
                           at now: Date, duration: TimeInterval) async throws -> Hold {
         let holdID = ids()
+        if let fast = database.seatWrites {
+            let planned = Hold(id: holdID, flightID: flightID, seatID: seatID, passengerID: passengerID, state: .held,
+                               createdAt: now, expiresAt: (now + duration).truncatedToMilliseconds, updatedAt: now)
+            let written: [SQLRow]
+            do {
+                written = try await fast.placeHold(planned, attempts: jobAttempts, requestID: RequestTrace.id)
+            } catch SQLDriverError.uniqueViolation(let constraint) {
+                throw Self.holdConflict(constraint, seatID)
+            }
+            if let hold = try settle(written, flightID: flightID, seatID: seatID, holdID: holdID) { return hold }
+        }
         let hold = try await database.transaction { sql in
             guard let flight = try await sql.run("SELECT \(Self.flightColumns) FROM flights WHERE flight_id = $1",
                                                  [.text(flightID.rawValue)]).first?.flight()
@@ -36,7 +47,7 @@ extension SQLStore {
                     """, [.id(hold.id), .text(flightID.rawValue), .text(seatID.description), .id(passengerID),
                           .date(hold.createdAt), .date(hold.expiresAt), .date(hold.updatedAt)])
             } catch SQLDriverError.uniqueViolation(let constraint) {
-                throw constraint.contains("passenger") ? DomainError.concurrentChange : DomainError.seatUnavailable(seatID)
+                throw Self.holdConflict(constraint, seatID)
             }
             try await record(stale.map(HoldRules.sweptExpiry) + placement.transitions, flightID: flightID, at: now, sql)
             return hold
@@ -50,14 +61,20 @@ extension SQLStore {
         try await database.run("SELECT \(Self.holdColumns) FROM holds WHERE hold_id = $1", [.id(id)]).first?.hold()
     }
 
-    public func confirmHold(_ id: HoldID, by passengerID: PassengerID, at now: Date) async throws -> Hold {
+    public func confirmHold(_ id: HoldID, byOneOf passengers: [PassengerID], at now: Date) async throws -> Hold {
+        if let fast = database.seatWrites,
+           let hold = try settle(try await fast.confirmHold(id, passengers: passengers, at: now, attempts: jobAttempts,
+                                                            requestID: RequestTrace.id), holdID: id) {
+            return hold
+        }
         let confirmed = try await database.transaction { sql in
             let hold = try await lockedHold(id, sql)
+            guard passengers.contains(hold.passengerID) else { throw DomainError.notYourBooking }
             let previous = try await sql.run("""
                 SELECT \(Self.holdColumns) FROM holds
                 WHERE flight_id = $1 AND passenger_id = $2 AND state = 'CONFIRMED'\(database.dialect.lockForUpdate)
                 """, [.text(hold.flightID.rawValue), .id(hold.passengerID)]).first?.hold()
-            let confirmation = try HoldRules.confirm(hold, by: passengerID, previouslyConfirmed: previous, now: now)
+            let confirmation = try HoldRules.confirm(hold, by: hold.passengerID, previouslyConfirmed: previous, now: now)
             for transition in confirmation.transitions { try await apply(transition, sql) }
             try await record(confirmation.transitions, flightID: hold.flightID, at: now, sql)
             return confirmation.confirmed
@@ -67,11 +84,17 @@ extension SQLStore {
         return confirmed
     }
 
-    public func cancelHold(_ id: HoldID, by passengerID: PassengerID, at now: Date) async throws -> Hold {
+    public func cancelHold(_ id: HoldID, byOneOf passengers: [PassengerID], at now: Date) async throws -> Hold {
+        if let fast = database.seatWrites,
+           let hold = try settle(try await fast.cancelHold(id, passengers: passengers, at: now, attempts: jobAttempts,
+                                                           requestID: RequestTrace.id), holdID: id) {
+            return hold
+        }
         let cancelled = try await database.transaction { sql in
             let hold = try await lockedHold(id, sql)
+            guard passengers.contains(hold.passengerID) else { throw DomainError.notYourBooking }
             guard let flight = try await self.flight(hold.flightID, sql) else { throw DomainError.flightNotFound(hold.flightID) }
-            let transition = try HoldRules.cancel(hold, by: passengerID, flight: flight, now: now)
+            let transition = try HoldRules.cancel(hold, by: hold.passengerID, flight: flight, now: now)
             try await apply(transition, sql)
             try await record([transition], flightID: hold.flightID, at: now, sql)
             return transition.hold
@@ -79,6 +102,47 @@ extension SQLStore {
         jobsEnqueued()
         signals.seatsChanged(cancelled.flightID)
         return cancelled
+    }
+
+    /// The hold a one-round-trip write made, after telling this process what changed; the
+    /// refusal it reported as the ``DomainError`` the rules give; `nil` to take the general path.
+    private func settle(_ rows: [SQLRow], flightID: FlightID? = nil, seatID: SeatID? = nil,
+                        holdID: HoldID) throws -> Hold? {
+        guard let outcome = try rows.last?.string("outcome") else {
+            throw SQLRowError(column: "outcome", expected: "the answer of a seat write")
+        }
+        let subject = try rows.last?.optionalString("hold_id") == nil ? nil : rows.last?.hold()
+        // What the refusal is about: the request's flight and seat, else the hold's.
+        func about<Value>(_ asked: Value?, _ held: (Hold) -> Value) throws -> Value {
+            guard let value = asked ?? subject.map(held) else {
+                throw SQLRowError(column: "hold_id", expected: "the hold of a \(outcome) answer")
+            }
+            return value
+        }
+        switch outcome {
+        case "placed", "confirmed", "cancelled":
+            let hold = try about(nil) { $0 }
+            jobsEnqueued()
+            signals.seatsChanged(hold.flightID)
+            return hold
+        case "fallback": return nil
+        case "flight-not-found": throw DomainError.flightNotFound(try about(flightID, \.flightID))
+        case "flight-departed": throw DomainError.flightDeparted(try about(flightID, \.flightID))
+        case "seat-not-found": throw DomainError.seatNotFound(try about(flightID, \.flightID), try about(seatID, \.seatID))
+        case "already-holding": throw DomainError.alreadyHoldingSeat(try about(seatID, \.seatID))
+        case "seat-unavailable": throw DomainError.seatUnavailable(try about(seatID, \.seatID))
+        case "hold-not-found": throw DomainError.holdNotFound(holdID)
+        case "not-yours": throw DomainError.notYourBooking
+        case "hold-expired": throw DomainError.holdExpired(holdID)
+        case "hold-not-held": throw DomainError.holdNotHeld(try about(nil, \.state))
+        case "hold-not-active": throw DomainError.holdNotActive(try about(nil, \.state))
+        default: throw SQLRowError(column: "outcome", expected: "a known seat-write outcome, not \(outcome)")
+        }
+    }
+
+    /// The rule a unique index applied when it refused a new hold.
+    static func holdConflict(_ constraint: String, _ seatID: SeatID) -> DomainError {
+        constraint.contains("passenger") ? .concurrentChange : .seatUnavailable(seatID)
     }
 
     public func expireHolds(at now: Date, limit: Int) async throws -> [Hold] {
@@ -134,8 +198,7 @@ extension SQLStore {
 
     /// Appends the transitions to the flight's history, each with the seat-map version it
     /// produces, and enqueues what must follow them: a freed seat is offered to the waitlist, an
-    /// expired hold is reported to its passenger. Bumping the version locks the flight row, so on
-    /// PostgreSQL this is the last step of every transaction that changes seats.
+    /// expired hold is reported to its passenger.
     func record(_ transitions: [HoldTransition], flightID: FlightID, at now: Date, _ sql: any SQLExecutor) async throws {
         guard !transitions.isEmpty else { return }
         for transition in transitions where transition.freesSeat {
@@ -148,15 +211,30 @@ extension SQLStore {
         }
         try await reopenCheckIns(after: transitions, flightID: flightID, at: now, sql)
         try await sql.announce(.seats, payload: flightID.rawValue, database.dialect)
-        guard let last = try await sql.run("""
-            UPDATE flights SET version = version + $2 WHERE flight_id = $1 RETURNING version
-            """, [.text(flightID.rawValue), .int(Int64(transitions.count))]).first?.int("version")
-        else { throw DomainError.flightNotFound(flightID) }
-        try await appendEvents(transitions.enumerated().map { index, transition in
+        let versions = try await seatVersions(transitions.count, flightID: flightID, sql)
+        try await appendEvents(zip(transitions, versions).map { transition, version in
             let hold = transition.hold
             return EventRecord(flightID: flightID, kind: transition.kind.rawValue, seatID: hold.seatID, holdID: hold.id,
                                passengerID: hold.passengerID, actor: transition.actor, from: transition.from?.rawValue,
-                               to: hold.state.rawValue, version: last - Int64(transitions.count - 1 - index))
+                               to: hold.state.rawValue, version: version)
         }, at: now, sql)
+    }
+
+    /// The versions of `count` seat changes of the flight made by this transaction, in order.
+    func seatVersions(_ count: Int, flightID: FlightID, _ sql: any SQLExecutor) async throws -> [Int64] {
+        switch database.dialect.seatVersions {
+        case .flightCounter:
+            // Locks the flight's row: only with one writer at a time.
+            guard let last = try await sql.run("""
+                UPDATE flights SET version = version + $2 WHERE flight_id = $1 RETURNING version
+                """, [.text(flightID.rawValue), .int(Int64(count))]).first?.int("version")
+            else { throw DomainError.flightNotFound(flightID) }
+            return (0..<count).map { last - Int64(count - 1 - $0) }
+        case .transactionID:
+            guard let version = try await sql.run("SELECT skyhigh_transaction_version() AS version", [])
+                .first?.int("version")
+            else { throw SQLRowError(column: "version", expected: "the transaction's id") }
+            return Array(repeating: version, count: count)
+        }
     }
 }

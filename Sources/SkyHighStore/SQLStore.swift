@@ -31,6 +31,11 @@ public struct SQLStore: SkyHighStore {
     public func ping() async throws {
         try await database.run("SELECT 1 AS one", [])
     }
+
+    public func storeTime() async throws -> Date? {
+        guard let clock = database.dialect.clock else { return nil }
+        return try await database.run("SELECT \(clock) AS now", []).first?.date("now")
+    }
 }
 
 /// What the store tells its own process after a transaction commits. (Other processes learn the

@@ -43,7 +43,8 @@ import Testing
                                                         lastAt: now, evidence: "{}", blockedUntil: now + 300))
                 let started = ContinuousClock.now
                 try await eventually(reloads) { guardians.allSatisfy(blocked) }
-                #expect(ContinuousClock.now - started < .seconds(1))
+                // Woken by the signal, not by the 60 s reload: generous, so a loaded machine cannot fail it.
+                #expect(ContinuousClock.now - started < .seconds(10))
                 _ = try await store.liftBlock(key, at: clock.now())
                 try await eventually(reloads) { guardians.allSatisfy { !blocked($0) } }
                 await group.triggerGracefulShutdown()
@@ -52,9 +53,9 @@ import Testing
         }
     }
 
-    /// Waits, at most two seconds, until `condition` holds; rechecked after every block reload.
+    /// Waits, at most ten seconds, until `condition` holds; rechecked after every block reload.
     private func eventually(_ reloads: Observed<Int>, _ condition: @escaping () -> Bool) async throws {
-        let met = await reloads.wait(within: .seconds(2)) { _ in condition() }
-        if !met { Issue.record("condition not met within 2 s") }
+        let met = await reloads.wait(within: .seconds(10)) { _ in condition() }
+        if !met { Issue.record("condition not met within 10 s") }
     }
 }

@@ -25,8 +25,8 @@ import Testing
         }
     }
 
-    /// The running service, on the real clock: a hold of one second is marked EXPIRED within
-    /// a second of its expiry, with the sweep woken by the hold rather than polling.
+    /// The running service, on the real clock: a hold of one second is marked EXPIRED soon after
+    /// its expiry, with the sweep woken by the hold rather than polling.
     @Test(arguments: StoreKind.available)
     func theServiceExpiresHoldsWithinASecondOfExpiry(kind: StoreKind) async throws {
         try await withStore(kind) { store in
@@ -47,8 +47,11 @@ import Testing
                 sweeper.holdPlaced(hold)
                 #expect(await expiries.wait(within: .seconds(5)) { !$0.isEmpty })
                 let when = try #require(expiries.all.first)
+                // The sweep's idle limit is 30 s here, so an expiry within a few seconds was woken
+                // by the hold itself. The bound is generous so that a loaded machine cannot fail
+                // it; the due time itself is exact (`sweepOnceExpiresWhatIsDueByTheInjectedClock`).
                 let lag = when.timeIntervalSince(hold.expiresAt)
-                #expect(lag >= 0 && lag < 1, "expired \(lag) s after expiresAt")
+                #expect(lag >= 0 && lag < 10, "expired \(lag) s after expiresAt")
                 #expect(try await store.hold(hold.id)?.state == .expired)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()

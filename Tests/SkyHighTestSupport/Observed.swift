@@ -1,3 +1,4 @@
+import Foundation
 import SkyHighCore
 import Synchronization
 
@@ -30,5 +31,18 @@ public final class Observed<Value: Sendable>: Sendable {
             await reported.wait(upTo: left)
         }
         return true
+    }
+}
+
+/// Reads the flight's seat map until its version reaches `version`, for at most `limit`: on
+/// PostgreSQL a version counts once every older transaction has ended (``SeatVersioning``), which
+/// other tests' transactions on the same server may delay by a moment.
+public func settledSeatMap(_ store: any FlightStore, _ flight: FlightID, at now: Date, reaching version: Int64,
+                           within limit: Duration = .seconds(10)) async throws -> SeatMap? {
+    let deadline = ContinuousClock.now + limit
+    while true {
+        let map = try await store.seatMap(flight, at: now)
+        guard let current = map, current.version < version, ContinuousClock.now < deadline else { return map }
+        await WakeSignal().wait(upTo: .milliseconds(10))
     }
 }
