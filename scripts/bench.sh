@@ -3,13 +3,19 @@
 #
 #   scripts/bench.sh [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N]
 #
-# Builds the release binary, starts `skyhigh serve` on 127.0.0.1 with a fresh store, loads
+# Builds the release binary, starts `skyhigh serve` on 127.0.0.1 with a fresh store and the abuse
+# guard on as in production (every request is accounted to its client and the bot rule counts
+# its seat-map reads; only the per-client rate limit is off, since wrk's connections all come from
+# one address, and the bot rule's limit is above what one benchmark client reads). It loads
 # flights and bookings through the API, then measures:
-#   - GET /flights/{id}/seatmap over random flights at 64 and 256 connections, and nginx serving
-#     the very same bytes as static files in the same run (the ratio holds on a noisy machine);
-#   - POST .../hold with signed-in passengers racing over one hot flight (holds last 2 s here, so
+#   - GET /flights/{id}/seatmap over random flights, and with every connection on one hot flight,
+#     at 64 and 256 connections, and nginx serving the very same bytes as static files in the same
+#     run (the ratio holds on a noisy machine);
+#   - POST .../hold with signed-in passengers racing over one hot A320 flight (holds last 2 s, so
 #     seats keep freeing up and every run places holds, with the sweep and the waitlist jobs running);
-#   - with --store postgres, pgbench running the hold's SQL on the same PostgreSQL.
+#   - with --store postgres, the anchor: pgbench running the minimal hold
+#     (scripts/bench/minimal-hold.pgbench: one conditional UPDATE and one event INSERT) with as
+#     many clients on the same PostgreSQL, which runs with fsync and synchronous commit on.
 # Prints the median of the runs for each. Installs wrk and nginx from Debian's packages if missing.
 # Everything it starts listens on 127.0.0.1 only, and is stopped (by PID) when it ends.
 set -euo pipefail
@@ -29,7 +35,7 @@ done
 case "$STORE" in sqlite|postgres) ;; *) echo "--store is sqlite or postgres" >&2; exit 2 ;; esac
 
 if [ "$STORE" = postgres ] && [ -z "${SKYHIGH_TEST_POSTGRES_URL:-}" ]; then
-  exec "$ROOT/scripts/with-postgres.sh" "$0" --store postgres --duration "$DURATION" --runs "$RUNS" --flights "$FLIGHTS"
+  SKYHIGH_PG_DURABLE=1 exec "$ROOT/scripts/with-postgres.sh" "$0" --store postgres --duration "$DURATION" --runs "$RUNS" --flights "$FLIGHTS"
 fi
 
 need() { command -v "$1" >/dev/null 2>&1 || command -v "/usr/sbin/$1" >/dev/null 2>&1; }
@@ -66,7 +72,7 @@ fi
 echo "==> starting skyhigh serve on 127.0.0.1:$PORT ($STORE)"
 SKYHIGH_HOST=127.0.0.1 SKYHIGH_PORT=$PORT SKYHIGH_DATABASE_URL=$DB_URL SKYHIGH_ADMIN_TOKEN=$ADMIN \
 SKYHIGH_WEBHOOK_SECRET=bench-webhook-secret-0123 SKYHIGH_LOG_LEVEL=warning SKYHIGH_RATE_LIMIT_PER_SECOND=0 \
-SKYHIGH_ABUSE_SEATMAP_LIMIT=100000 SKYHIGH_ABUSE_ALLOWLIST=127.0.0.1 SKYHIGH_DATABASE_POOL_SIZE=40 \
+SKYHIGH_ABUSE_SEATMAP_LIMIT=100000 SKYHIGH_DATABASE_POOL_SIZE=40 \
 SKYHIGH_HOLD_SECONDS=2 SKYHIGH_SERVER_THREADS=${SKYHIGH_SERVER_THREADS:-$(nproc)} \
   "$BIN" serve > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -98,6 +104,10 @@ for b in $(seq 1 60); do
     python3 -c 'import json,sys; d=json.load(sys.stdin); [print(d["token"], p["passengerId"]) for p in d["passengers"]]' >> "$WORK/clients"
 done
 
+echo "/flights/HOT/seatmap" > "$WORK/hot-paths"
+mkdir -p "$WORK/www/flights/HOT"
+curl -sf "$BASE/flights/HOT/seatmap" -o "$WORK/www/flights/HOT/seatmap"
+
 cat > "$WORK/nginx.conf" <<CONF
 worker_processes auto;
 daemon off;
@@ -116,10 +126,10 @@ for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$NGINX_PORT$(head -1 "$WORK/
 
 results="$WORK/results"
 : > "$results"
-run() {  # label connections script url [env...]
-  local label=$1 connections=$2 script=$3 url=$4
+run() {  # label connections script url [paths file]
+  local label=$1 connections=$2 script=$3 url=$4 paths=${5:-$WORK/paths}
   for r in $(seq 1 "$RUNS"); do
-    line=$(env PATHS_FILE="$WORK/paths" CLIENTS_FILE="$WORK/clients" SEATS_FILE="$WORK/seats" HOT_FLIGHT=HOT \
+    line=$(env PATHS_FILE="$paths" CLIENTS_FILE="$WORK/clients" SEATS_FILE="$WORK/seats" HOT_FLIGHT=HOT \
       wrk -t2 -c"$connections" -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/bench/$script" "$url" | grep '^RESULT')
     echo "$label $line" | tee -a "$results"
   done
@@ -129,19 +139,22 @@ echo "==> seat maps (wrk, 2 threads, ${DURATION}s x $RUNS runs)"
 for c in 64 256; do
   run "seatmap-skyhigh-c$c" "$c" seatmap.lua "$BASE"
   run "seatmap-nginx-c$c" "$c" seatmap.lua "http://127.0.0.1:$NGINX_PORT"
+  run "hotmap-skyhigh-c$c" "$c" seatmap.lua "$BASE" "$WORK/hot-paths"
+  run "hotmap-nginx-c$c" "$c" seatmap.lua "http://127.0.0.1:$NGINX_PORT" "$WORK/hot-paths"
 done
 echo "==> holds on one hot flight (540 passengers, 174 seats)"
 run "holds-skyhigh-c64" 64 holds.lua "$BASE"
 
 if [ "$STORE" = postgres ]; then
-  echo "==> pgbench: the hold's SQL on the same PostgreSQL"
-  psql -q "$DB_URL" -c "CREATE EXTENSION IF NOT EXISTS pgcrypto" \
-    -c "CREATE TABLE bench_passengers AS SELECT row_number() OVER (ORDER BY passenger_id) AS n, passenger_id FROM passengers p JOIN bookings b USING (booking_reference) WHERE b.flight_id = 'HOT'"
+  echo "==> the anchor: pgbench, the minimal hold on the same PostgreSQL (64 clients, prepared)"
+  psql -q "$DB_URL" -c "CREATE TABLE bench_seats AS SELECT flight_id, position, 0 AS holder, now() AS held_at FROM seats WHERE flight_id = 'HOT'" \
+    -c "ALTER TABLE bench_seats ADD PRIMARY KEY (flight_id, position)"
   for r in $(seq 1 "$RUNS"); do
-    pgbench -n -c 64 -j 2 -T "$DURATION" -D passengers=540 -D seats=174 -f "$ROOT/scripts/bench/hold.pgbench" "$DB_URL" \
+    pgbench -n -M prepared -c 64 -j 2 -T "$DURATION" -D seats=174 -f "$ROOT/scripts/bench/minimal-hold.pgbench" "$DB_URL" \
       > "$WORK/pgbench.log" 2>&1 || { tail -20 "$WORK/pgbench.log"; exit 1; }
     tps=$(awk '/^tps/ {print int($3)}' "$WORK/pgbench.log" | head -1)
-    echo "holds-pgbench-c64 RESULT rps=$tps" | tee -a "$results"
+    p50=$(awk '/latency average/ {print $4}' "$WORK/pgbench.log" | head -1)
+    echo "holds-anchor-c64 RESULT rps=$tps p50=$p50" | tee -a "$results"
   done
 fi
 
@@ -166,11 +179,13 @@ for label in rows:
     rps, p50, p99 = med(label, "rps"), med(label, "p50"), med(label, "p99")
     fmt = lambda v, f: (f % v) if v is not None else "-"
     print(f"{label:28} {fmt(rps, '%.0f'):>10} {fmt(p50, '%.2f'):>8} {fmt(p99, '%.2f'):>8}")
-for c in (64, 256):
-    ours, theirs = med(f"seatmap-skyhigh-c{c}", "rps"), med(f"seatmap-nginx-c{c}", "rps")
-    if ours and theirs:
-        print(f"seat map at {c} connections: {ours / theirs:.0%} of nginx's requests/s")
-ours, pg = med("holds-skyhigh-c64", "rps"), med("holds-pgbench-c64", "rps")
-if ours and pg:
-    print(f"holds: {ours / pg:.0%} of pgbench's transactions/s for the same SQL")
+for what in ("seatmap", "hotmap"):
+    for c in (64, 256):
+        ours, theirs = med(f"{what}-skyhigh-c{c}", "rps"), med(f"{what}-nginx-c{c}", "rps")
+        ours99, theirs99 = med(f"{what}-skyhigh-c{c}", "p99"), med(f"{what}-nginx-c{c}", "p99")
+        if ours and theirs:
+            print(f"{what} at {c} connections: {ours / theirs:.2f}x nginx's requests/s, p99 {ours99 / theirs99:.2f}x nginx's")
+ours, anchor = med("holds-skyhigh-c64", "rps"), med("holds-anchor-c64", "rps")
+if ours and anchor:
+    print(f"holds at 64 connections: {ours / anchor:.2f}x the minimal-hold anchor's transactions/s, p99 {med('holds-skyhigh-c64', 'p99'):.1f} ms")
 PY

@@ -109,6 +109,14 @@ if ! pg_run initdb -D "$DATA_DIR" -U postgres -A trust -E UTF8 --no-locale >"$WO
     exit 1
 fi
 
+# Tests trade durability for speed; benchmarks (SKYHIGH_PG_DURABLE=1) keep production's fsync
+# and synchronous commit, so that commits cost what they cost in production.
+if [ "${SKYHIGH_PG_DURABLE:-}" = "1" ]; then
+    DURABILITY=""
+else
+    DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
+
 PORT=""
 port=54329
 attempts=0
@@ -117,7 +125,7 @@ while [ "$attempts" -lt 20 ] && [ "$port" -le 65535 ]; do
         attempts=$((attempts + 1))
         SERVER_STARTED=1
         if pg_run pg_ctl -D "$DATA_DIR" -l "$SERVER_LOG" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $WORK_DIR -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $WORK_DIR -c max_connections=200 $DURABILITY" \
             start >/dev/null 2>&1; then
             PORT=$port
             break

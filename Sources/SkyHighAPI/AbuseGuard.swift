@@ -104,14 +104,28 @@ public final class AbuseGuard: Sendable {
             return (.allowed(remaining: nil), true)
         }
         let (verdict, kept) = shard(client.key).clients.withLock { clients -> (Verdict, Bool) in
-            var state = clients[client.key] ?? ClientState(bucket: TokenBucket(burst: policy.burst, at: now), lastSeen: now)
-            let verdict = judge(&state, client, seatMap: seatMap, at: now)
-            guard keepingRefusals || verdict.isAllowed else { return (verdict, false) }
-            if clients[client.key] == nil && clients.count >= maximumClients / Self.shardCount {
-                Self.evictOldest(&clients)
+            let isNew = clients[client.key] == nil
+            if isNew {
+                if clients.count >= maximumClients / Self.shardCount { Self.evictOldest(&clients) }
+                clients[client.key] = ClientState(bucket: TokenBucket(burst: policy.burst, at: now), lastSeen: now)
             }
-            state.lastSeen = now
-            clients[client.key] = state
+            // The client's state is changed where it lies: a copy taken out of the dictionary
+            // would copy its reads on every request. A refusal that is not kept is taken back.
+            let previousBucket = clients[client.key]!.bucket
+            let previousRead = seatMap.flatMap { clients[client.key]!.reads.lastRead[$0] }
+            let verdict = judge(&clients[client.key]!, client, seatMap: seatMap, at: now)
+            guard keepingRefusals || verdict.isAllowed else {
+                if isNew {
+                    clients[client.key] = nil
+                } else {
+                    clients[client.key]!.bucket = previousBucket
+                    if let seatMap { clients[client.key]!.reads.undo(seatMap, previous: previousRead) }
+                }
+                return (verdict, false)
+            }
+            clients[client.key]!.lastSeen = now
+            // A detected client starts counting afresh once its block ends.
+            if case .detected = verdict { clients[client.key]!.reads = DistinctSeatMapReads() }
             return (verdict, true)
         }
         guard kept else { return (verdict, false) }
@@ -134,7 +148,6 @@ public final class AbuseGuard: Sendable {
             if distinct > policy.seatMapLimit {
                 let evidence = JSONEncoder.payload(SeatMapEvidence(distinctSeatMaps: distinct, windowSeconds: policy.window,
                                                                    sampleFlights: state.reads.sample, address: client.address))
-                state.reads = DistinctSeatMapReads()
                 return .detected(Incident(id: UUID(), clientKey: client.key, rule: "seatmap-scan",
                                           firstAt: now - policy.window, lastAt: now, evidence: evidence,
                                           blockedUntil: now + policy.blockFor))

@@ -25,6 +25,9 @@ public struct Configuration: Sendable {
     public var logFormat = LogFormat.text
     /// Largest number of PostgreSQL connections one process opens.
     public var databasePoolSize = 20
+    /// How long a request waits for the store (a connection, then its statements) before it is
+    /// answered 503 `store-unavailable`; readiness answers within the same time.
+    public var storeTimeoutSeconds: Double = 2
     /// Check-in and the waitlist close this long before departure.
     public var checkinCloseMinutes = 45
     /// Where passenger notifications are POSTed; `nil` logs them instead.
@@ -66,6 +69,7 @@ public struct Configuration: Sendable {
         config.database = reader.database("SKYHIGH_DATABASE_URL") ?? config.database
         config.holdSeconds = reader.int("SKYHIGH_HOLD_SECONDS", in: 1...86_400) ?? config.holdSeconds
         config.databasePoolSize = reader.int("SKYHIGH_DATABASE_POOL_SIZE", in: 1...500) ?? config.databasePoolSize
+        config.storeTimeoutSeconds = reader.double("SKYHIGH_STORE_TIMEOUT_SECONDS", in: 0.1...600) ?? config.storeTimeoutSeconds
         config.logLevel = reader.choice("SKYHIGH_LOG_LEVEL", of: Logger.Level.self) ?? config.logLevel
         config.logFormat = reader.choice("SKYHIGH_LOG_FORMAT", of: LogFormat.self) ?? config.logFormat
         config.checkinCloseMinutes = reader.int("SKYHIGH_CHECKIN_CLOSE_MINUTES", in: 0...10_080) ?? config.checkinCloseMinutes

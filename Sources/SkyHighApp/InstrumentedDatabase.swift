@@ -61,6 +61,10 @@ private struct InstrumentedSeatWrites: SeatWriteProcedures {
         }
     }
 
+    func expireHolds(at now: Date, limit: Int, attempts: Int, requestID: String?) async throws -> [SQLRow] {
+        try await counted { try await base.expireHolds(at: now, limit: limit, attempts: attempts, requestID: requestID) }
+    }
+
     private func counted<T>(_ body: () async throws -> T) async throws -> T {
         inFlight.increment()
         defer { inFlight.decrement() }

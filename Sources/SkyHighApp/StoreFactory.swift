@@ -39,7 +39,8 @@ public enum StoreFactory {
         case .postgres(let url):
             let pool = poolSize ?? config.databasePoolSize
             let client = try PostgresStore.client(url: url, maximumConnections: pool, logger: logger)
-            let postgres = PostgresBackend(client: client, logger: logger)
+            let postgres = PostgresBackend(client: client, logger: logger,
+                                           deadline: .milliseconds(Int64(config.storeTimeoutSeconds * 1000)))
             let listeners: [any Service] = [
                 PostgresListener(client: client, channel: .jobs, logger: logger) { _ in signals.jobsEnqueued() },
                 PostgresListener(client: client, channel: .blocks, logger: logger) { _ in blocksChanged() },
@@ -51,7 +52,9 @@ public enum StoreFactory {
                                                checkinCloses: closes,
                                                jobAttempts: config.jobMaxAttempts, signals: signals),
                                services: [client] + (listen ? listeners : []),
-                               migrate: { try await PostgresStore.migrate(postgres, now: clock.now()) },
+                               // Migrations take as long as they take: no request waits on them.
+                               migrate: { try await PostgresStore.migrate(PostgresBackend(client: client, logger: logger),
+                                                                          now: clock.now()) },
                                kind: "postgres")
         }
     }

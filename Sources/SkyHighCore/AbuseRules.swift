@@ -61,8 +61,14 @@ public struct DistinctSeatMapReads: Sendable, Equatable {
         if lastRead.count > 8 {
             lastRead = lastRead.filter { now.timeIntervalSince($0.value) < window }
         }
-        return lastRead.values.filter { now.timeIntervalSince($0) < window }.count
+        var distinct = 0
+        for read in lastRead.values where now.timeIntervalSince(read) < window { distinct += 1 }
+        return distinct
     }
+
+    /// Takes back the last ``record(_:at:window:)`` of `flight`, whose earlier read was `previous`.
+    /// (Reads it may have dropped were outside the window: forgetting them changes no decision.)
+    public mutating func undo(_ flight: String, previous: Date?) { lastRead[flight] = previous }
 
     /// A sample of the flights read, for the incident's evidence.
     public var sample: [String] { Array(lastRead.keys.sorted().prefix(10)) }

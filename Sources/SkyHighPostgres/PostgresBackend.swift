@@ -10,38 +10,74 @@ import SkyHighStore
 public final class PostgresBackend: SQLDatabase {
     public let dialect = SQLDialect(lockForUpdate: " FOR UPDATE", claimUnlocked: " FOR UPDATE SKIP LOCKED",
                                     notifiesOnCommit: true, seatVersions: .transactionID,
-                                    clock: "clock_timestamp()")
+                                    clock: "clock_timestamp()",
+                                    readOnly: "CASE WHEN pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' "
+                                        + "THEN 1 ELSE 0 END")
     /// The pool; it must be running (see ``PostgresClient/run()``) before queries are made.
     public let client: PostgresClient
     private let logger: Logger
+    /// How long one operation (waiting for a connection, then its statements) may take before it
+    /// fails as ``StoreUnavailableError``; `nil` for none (migrations).
+    public let deadline: Duration?
 
-    public init(client: PostgresClient, logger: Logger = Logger(label: "skyhigh.postgres")) {
+    public init(client: PostgresClient, logger: Logger = Logger(label: "skyhigh.postgres"), deadline: Duration? = nil) {
         self.client = client
         self.logger = logger
+        self.deadline = deadline
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await Self.translatingErrors {
-            try await client.withConnection { connection in
-                let executor = Executor(connection: connection, logger: logger)
-                try await executor.run("BEGIN", [])
-                do {
-                    let result = try await body(executor)
-                    try await executor.run("COMMIT", [])
-                    return result
-                } catch {
-                    _ = try? await executor.run("ROLLBACK", [])
-                    throw error
-                }
+        try await withConnection { [logger] connection in
+            let executor = Executor(connection: connection, logger: logger)
+            try await executor.run("BEGIN", [])
+            do {
+                let result = try await body(executor)
+                try await executor.run("COMMIT", [])
+                return result
+            } catch {
+                _ = try? await executor.run("ROLLBACK", [])
+                throw error
             }
         }
     }
 
     @discardableResult
     public func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await withConnection { [logger] connection in
+            try await Executor(connection: connection, logger: logger).run(sql, binds)
+        }
+    }
+
+    /// Runs `body` on a pooled connection within the deadline. postgres-nio cannot cancel a
+    /// query, and its pool waits up to a minute for a server that does not answer; so past the
+    /// deadline the wait for a connection is cancelled, and a query in flight is ended by closing
+    /// its connection (the pool replaces it). Either way the caller gets a
+    /// ``StoreUnavailableError`` (503) promptly, never a hang.
+    func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await Self.translatingErrors {
-            try await client.withConnection { connection in
-                try await Executor(connection: connection, logger: logger).run(sql, binds)
+            guard let deadline else { return try await client.withConnection(body) }
+            // The task group ends only after both tasks have, so `body` never outlives this call.
+            return try await withoutActuallyEscaping(body) { body in
+                try await withThrowingTaskGroup(of: T?.self) { group in
+                    group.addTask {
+                        try await self.client.withConnection { connection in
+                            try await withTaskCancellationHandler {
+                                try await body(connection)
+                            } onCancel: {
+                                connection.close().whenComplete { _ in }
+                            }
+                        }
+                    }
+                    group.addTask {
+                        try? await Task.sleep(for: deadline)
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    guard let first = try await group.next(), let result = first else {
+                        throw StoreUnavailableError("the database did not answer within \(deadline)")
+                    }
+                    return result
+                }
             }
         }
     }
@@ -49,11 +85,12 @@ public final class PostgresBackend: SQLDatabase {
     public var seatWrites: (any SeatWriteProcedures)? { PostgresSeatWrites(backend: self) }
 
     /// Runs a prepared statement on a pooled connection, as its own transaction.
-    func execute<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row] {
-        try await Self.translatingErrors {
+    func execute<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row]
+    where Statement.Row: Sendable {
+        try await withConnection { [logger] connection in
             try await Executor.translatingServerErrors {
                 var rows: [Statement.Row] = []
-                for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+                for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
                 return rows
             }
         }
@@ -112,9 +149,13 @@ public final class PostgresBackend: SQLDatabase {
                 case .uniqueViolation:
                     throw SQLDriverError.uniqueViolation(constraint: error.serverInfo?[.constraintName] ?? "")
                 case .serializationFailure, .deadlockDetected, .adminShutdown, .crashShutdown, .cannotConnectNow,
-                     .tooManyConnections:
+                     .tooManyConnections, .readOnlySqlTransaction, .queryCanceled:
+                    // Try again later: a conflict PostgreSQL settled by aborting, a server going down,
+                    // full, or read-only (a standby, or a primary being demoted).
                     throw StoreUnavailableError(error.serverInfo?[.message] ?? "\(error.code)")
                 default:
+                    // Class 08: the connection itself failed.
+                    if state.hasPrefix("08") { throw StoreUnavailableError(error.serverInfo?[.message] ?? state) }
                     throw error
                 }
             }

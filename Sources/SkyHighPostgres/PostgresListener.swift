@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import SkyHighCore
 import SkyHighStore
 
 /// Calls back, with the signal's payload, when any process commits a transaction that signalled
@@ -13,11 +14,46 @@ public struct PostgresListener: Service {
     let logger: Logger
     let onNotification: @Sendable (String?) -> Void
 
-    public init(client: PostgresClient, channel: StoreChannel, logger: Logger, onNotification: @escaping @Sendable (String?) -> Void) {
+    /// How often the listening connection is checked, and how long the check may take.
+    let keepAliveInterval: Duration
+    let keepAliveTimeout: Duration
+
+    public init(client: PostgresClient, channel: StoreChannel, logger: Logger,
+                keepAliveInterval: Duration = .seconds(2), keepAliveTimeout: Duration = .seconds(2),
+                onNotification: @escaping @Sendable (String?) -> Void) {
         self.client = client
         self.channel = channel
         self.logger = logger
+        self.keepAliveInterval = keepAliveInterval
+        self.keepAliveTimeout = keepAliveTimeout
         self.onNotification = onNotification
+    }
+
+    /// A listening connection only receives, so one whose server vanished without a word (a
+    /// failover, a dropped route) would wait for ever. A query every `keepAliveInterval` that
+    /// must answer within `keepAliveTimeout` finds it; the connection is then closed, and the
+    /// loop above reconnects and reports that anything may have changed.
+    private func keepAlive(_ connection: PostgresConnection) async throws {
+        while true {
+            try await Task.sleep(for: keepAliveInterval)
+            let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    _ = try await connection.query("SELECT 1", logger: logger).collect()
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: keepAliveTimeout)
+                    // Closing is what ends the unanswered query (postgres-nio cannot cancel one).
+                    connection.close().whenComplete { _ in }
+                    return false
+                }
+                defer { group.cancelAll() }
+                return (try? await group.next()) ?? false
+            }
+            if !answered {
+                throw StoreUnavailableError("the listening connection did not answer within \(keepAliveTimeout)")
+            }
+        }
     }
 
     public func run() async throws {
@@ -28,7 +64,14 @@ public struct PostgresListener: Service {
                         try await connection.listen(on: channel.rawValue) { notifications in
                             // Anything committed while not listening is caught up by the first call.
                             onNotification(nil)
-                            for try await notification in notifications { onNotification(notification.payload) }
+                            try await withThrowingTaskGroup(of: Void.self) { group in
+                                group.addTask {
+                                    for try await notification in notifications { onNotification(notification.payload) }
+                                }
+                                group.addTask { try await keepAlive(connection) }
+                                defer { group.cancelAll() }
+                                try await group.next()
+                            }
                         }
                     }
                 } catch {

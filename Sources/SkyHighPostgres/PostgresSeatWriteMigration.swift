@@ -8,7 +8,7 @@ import SkyHighStore
 ///   than the oldest transaction still running (`pg_snapshot_xmin`), which never gain a
 ///   neighbour below them: a reader that resumes after a version never misses a committed change.
 /// - `skyhigh_place_hold`, `skyhigh_confirm_hold` and `skyhigh_cancel_hold` make the common
-///   hold, confirm and cancel in one statement. They apply ``HoldRules`` as the Swift path does
+///   hold, confirm and cancel in one statement, and `skyhigh_expire_holds` a batch of the sweep. They apply ``HoldRules`` as the Swift path does
 ///   (the store conformance suite runs both) and answer `fallback` for the rare case they leave
 ///   to it (cancelling a confirmed seat whose check-in has completed).
 enum PostgresSeatWriteMigration {
@@ -220,6 +220,35 @@ enum PostgresSeatWriteMigration {
             PERFORM skyhigh_seats_changed(h.flight_id);
             RETURN QUERY SELECT 'cancelled', h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state,
                                 h.created_at, h.expires_at, h.updated_at;
+        END
+        $body$
+        """,
+        // The expiry sweep: a batch of lapsed holds, oldest first, skipping rows another
+        // sweeper or writer has locked; one statement however many flights the batch spans.
+        """
+        CREATE FUNCTION skyhigh_expire_holds(p_now timestamptz, p_limit bigint, p_attempts bigint, p_request text)
+        RETURNS TABLE (outcome text, hold_id text, flight_id text, seat_id text, passenger_id text, state text,
+                       created_at timestamptz, expires_at timestamptz, updated_at timestamptz)
+        LANGUAGE plpgsql AS $body$
+        DECLARE
+            h holds;
+            v_flights text[] := '{}';
+            v_flight text;
+        BEGIN
+            FOR h IN UPDATE holds x SET state = 'EXPIRED', updated_at = p_now
+                     WHERE x.hold_id IN (
+                         SELECT l.hold_id FROM holds l WHERE l.state = 'HELD' AND l.expires_at <= p_now
+                         ORDER BY l.expires_at LIMIT p_limit FOR UPDATE SKIP LOCKED)
+                     RETURNING x.* LOOP
+                PERFORM skyhigh_hold_transition(h, 'HOLD_EXPIRED', 'HELD', 'system:expiry', p_now, p_attempts,
+                                                p_request);
+                v_flights := array_append(v_flights, h.flight_id);
+                RETURN QUERY SELECT 'expired', h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state,
+                                    h.created_at, h.expires_at, h.updated_at;
+            END LOOP;
+            FOR v_flight IN SELECT DISTINCT f FROM unnest(v_flights) AS f LOOP
+                PERFORM skyhigh_seats_changed(v_flight);
+            END LOOP;
         END
         $body$
         """,

@@ -25,6 +25,10 @@ struct PostgresSeatWrites: SeatWriteProcedures {
                                              requestID: requestID))
     }
 
+    func expireHolds(at now: Date, limit: Int, attempts: Int, requestID: String?) async throws -> [SQLRow] {
+        try await execute(ExpireHolds(now: now, limit: limit, attempts: attempts, requestID: requestID))
+    }
+
     private func execute<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [SQLRow]
     where Statement.Row == SQLRow {
         try await backend.execute(statement)
@@ -76,6 +80,26 @@ private struct ChangeHold<Function: HoldChangeFunction>: PostgresPreparedStateme
         bindings.append(id.uuidString.lowercased())
         bindings.append(passengers.map { $0.uuidString.lowercased() })
         bindings.append(now)
+        bindings.append(Int64(attempts))
+        bindings.append(requestID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> SQLRow { try PostgresBackend.Executor.row(row) }
+}
+
+private struct ExpireHolds: PostgresPreparedStatement {
+    static let name = "skyhigh_expire_holds"
+    static let sql = "SELECT \(holdColumns) FROM skyhigh_expire_holds($1, $2, $3, $4)"
+    let now: Date
+    let limit: Int
+    let attempts: Int
+    let requestID: String?
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 4)
+        bindings.append(now)
+        bindings.append(Int64(limit))
         bindings.append(Int64(attempts))
         bindings.append(requestID)
         return bindings

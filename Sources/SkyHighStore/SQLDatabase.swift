@@ -86,9 +86,12 @@ public struct SQLDialect: Sendable {
     /// SQL for the server's clock, where the database runs apart from this process
     /// (`clock_timestamp()`); `nil` for an embedded one.
     public let clock: String?
+    /// SQL that is 1 when the database accepts no writes now, else 0.
+    public let readOnly: String
 
     public init(lockForUpdate: String, claimUnlocked: String, notifiesOnCommit: Bool = false,
-                seatVersions: SeatVersioning = .flightCounter, clock: String? = nil) {
+                seatVersions: SeatVersioning = .flightCounter, clock: String? = nil, readOnly: String = "0") {
+        self.readOnly = readOnly
         self.lockForUpdate = lockForUpdate
         self.claimUnlocked = claimUnlocked
         self.notifiesOnCommit = notifiesOnCommit
@@ -138,6 +141,8 @@ public protocol SeatWriteProcedures: Sendable {
                      requestID: String?) async throws -> [SQLRow]
     func cancelHold(_ id: HoldID, passengers: [PassengerID], at now: Date, attempts: Int,
                     requestID: String?) async throws -> [SQLRow]
+    /// A batch of the expiry sweep: up to `limit` lapsed holds, one row each.
+    func expireHolds(at now: Date, limit: Int, attempts: Int, requestID: String?) async throws -> [SQLRow]
 }
 
 /// The signals the store sends other processes when a transaction commits.

@@ -146,6 +146,13 @@ extension SQLStore {
     }
 
     public func expireHolds(at now: Date, limit: Int) async throws -> [Hold] {
+        if let fast = database.seatWrites {
+            let expired = try await fast.expireHolds(at: now, limit: limit, attempts: jobAttempts,
+                                                     requestID: RequestTrace.id).holds()
+            if !expired.isEmpty { jobsEnqueued() }
+            Set(expired.map(\.flightID)).forEach(signals.seatsChanged)
+            return expired
+        }
         let expired = try await database.transaction { sql in
             let expired = try await sql.run("""
                 UPDATE holds SET state = 'EXPIRED', updated_at = $1

@@ -28,8 +28,13 @@ public struct SQLStore: SkyHighStore {
 
     func jobsEnqueued() { signals.jobsEnqueued() }
 
+    /// Reachable and writable: a database that only reads (a standby, a primary being demoted)
+    /// is not ready for requests.
     public func ping() async throws {
-        try await database.run("SELECT 1 AS one", [])
+        guard let row = try await database.run("SELECT \(database.dialect.readOnly) AS read_only", []).first else {
+            throw StoreUnavailableError("the database answered nothing")
+        }
+        if try row.int("read_only") != 0 { throw StoreUnavailableError("the database is read-only") }
     }
 
     public func storeTime() async throws -> Date? {

@@ -99,6 +99,11 @@ public enum TestPostgres {
     }
 
     public static func withDatabase<T: Sendable>(_ body: @Sendable (PostgresBackend) async throws -> T) async throws -> T {
+        try await withDatabaseURL { backend, _ in try await body(backend) }
+    }
+
+    /// A fresh migrated database, with its URL for clients of the test's own.
+    public static func withDatabaseURL<T: Sendable>(_ body: @Sendable (PostgresBackend, String) async throws -> T) async throws -> T {
         let template = try await templateName()
         let name = "skyhigh_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try await withClient(url: try url(database: "postgres")) { admin in
@@ -106,8 +111,9 @@ public enum TestPostgres {
         }
         let result: Result<T, any Error>
         do {
-            result = .success(try await withClient(url: try url(database: name)) { client in
-                try await body(PostgresBackend(client: client))
+            let databaseURL = try url(database: name)
+            result = .success(try await withClient(url: databaseURL) { client in
+                try await body(PostgresBackend(client: client), databaseURL)
             })
         } catch {
             result = .failure(error)
