@@ -49,7 +49,15 @@ public final class RedisClient: Service, Sendable {
     // MARK: State
 
     /// Where the connection stands now.
-    public var state: RedisClientState { shared.withLock { $0.state } }
+    public var state: RedisClientState {
+        shared.withLock { shared in
+            // A connection given up a moment ago is reported before `run()` has caught up with it.
+            if shared.state == .connected, let connection = shared.connection, !connection.isUsable {
+                return .disconnected(connection.health.reason ?? .connectionClosed("closed"))
+            }
+            return shared.state
+        }
+    }
 
     /// Whether calls are sent now (rather than failing with `RedisError.unavailable`).
     public var isConnected: Bool { state == .connected }
