@@ -117,10 +117,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             context.triggerUserOutboundEvent(event, promise: promise)
             return
         }
-        if let index = waiting.firstIndex(where: { $0.id == abandon.id }) {
-            waiting[index].promise?.fail(CancellationError())
-            waiting[index].promise = nil
-        }
+        takePromise(of: abandon.id)?.fail(CancellationError())
         promise?.succeed(())
     }
 
@@ -150,11 +147,19 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     private func timedOut(_ id: UInt64, context: ChannelHandlerContext) {
         guard !givenUp, waiting.contains(where: { $0.id == id }) else { return }
         // The reply may still come, but then every later reply would go to the wrong caller.
-        if let index = waiting.firstIndex(where: { $0.id == id }) {
-            waiting[index].promise?.fail(RedisError.timeout)
-            waiting[index].promise = nil
-        }
+        health.giveUp(.timeout)
+        takePromise(of: id)?.fail(RedisError.timeout)
         giveUp(context: context, reason: .timeout, error: RedisError.connectionLost)
+    }
+
+    /// Removes the promise of request `id` from the queue (its replies are still awaited) and
+    /// returns it. Completing a promise can run code that re-enters this handler (a close), so
+    /// the queue is settled before any promise is completed.
+    private func takePromise(of id: UInt64) -> EventLoopPromise<[RESPValue]>? {
+        guard let index = waiting.firstIndex(where: { $0.id == id }) else { return nil }
+        let promise = waiting[index].promise
+        waiting[index].promise = nil
+        return promise
     }
 
     /// Takes no more commands, fails everything waiting with `error`, and closes.
