@@ -148,22 +148,28 @@ public final class RedisClient: Service, Sendable {
     }
 
     private func keepConnected() async {
+        // Attempts that failed in a row; a connection that dropped soon after opening counts as
+        // one, so that a flapping server is retried ever more slowly, not every `initial`.
         var failures = 0
         while !Task.isCancelled {
             do {
                 let connection = try await RedisConnection.open(settings, group: group)
-                failures = 0
+                let opened = ContinuousClock.now
                 publish(.connected, connection: connection)
                 let reason = await connection.waitUntilClosed(drainTimeout: settings.commandTimeout)
                 if Task.isCancelled { break }
+                let lasted = ContinuousClock.now - opened
+                failures = lasted >= settings.reconnectBackoff.maximum ? 0 : failures + 1
                 publish(.disconnected(reason), connection: nil)
             } catch {
+                // Shutting down while connecting is no failure worth reporting.
+                if Task.isCancelled { break }
                 failures += 1
                 publish(.disconnected(error.reason), connection: nil)
             }
             let delay = settings.reconnectBackoff.delay(afterFailures: max(failures, 1),
                                                         random: Double.random(in: 0..<1))
-            logger.debug("reconnecting to Redis", metadata: ["in": "\(delay)", "attempt": "\(failures + 1)"])
+            logger.debug("reconnecting to Redis", metadata: ["in": "\(delay)", "failures": "\(failures)"])
             try? await Task.sleep(for: delay)
         }
     }
