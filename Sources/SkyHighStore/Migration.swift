@@ -28,18 +28,15 @@ public enum MigrationRunner {
                 name TEXT NOT NULL,
                 applied_at TEXT NOT NULL
             )
-            """, [])
+            """)
         var applied: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) {
             let didApply = try await database.transaction { sql in
                 if let lock { try await sql.run(lock, []) }
-                let done = try await sql.run("SELECT version FROM schema_migrations WHERE version = $1",
-                                             [.int(Int64(migration.version))])
+                let done = try await sql.run("SELECT version FROM schema_migrations WHERE version = \(Int64(migration.version))")
                 guard done.isEmpty else { return false }
                 for statement in migration.statements { try await sql.run(statement, []) }
-                try await sql.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                                  [.int(Int64(migration.version)), .text(migration.name),
-                                   .text(ISO8601DateFormatter().string(from: now))])
+                try await sql.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(Int64(migration.version)), \(migration.name), \(ISO8601DateFormatter().string(from: now)))")
                 return true
             }
             if didApply { applied.append(migration.version) }

@@ -66,7 +66,8 @@ public enum SQLDriverError: Error, Equatable {
     case uniqueViolation(constraint: String)
 }
 
-/// Runs statements. Statements use `$1`, `$2`, ... placeholders on every driver.
+/// Runs statements. Statements use `$1`, `$2`, ... placeholders on every driver; the store writes
+/// them as ``SQLStatement``s, which number the placeholders themselves.
 public protocol SQLExecutor: Sendable {
     @discardableResult
     func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
@@ -159,8 +160,7 @@ extension SQLExecutor {
     /// Signals `channel` when the transaction commits, where the database can.
     func announce(_ channel: StoreChannel, payload: String = "", _ dialect: SQLDialect) async throws {
         if dialect.notifiesOnCommit {
-            try await run("SELECT COUNT(*) AS sent FROM (SELECT pg_notify($1, $2)) AS signal",
-                          [.text(channel.rawValue), .text(payload)])
+            try await run("SELECT COUNT(*) AS sent FROM (SELECT pg_notify(\(channel.rawValue), \(payload))) AS signal")
         }
     }
 }

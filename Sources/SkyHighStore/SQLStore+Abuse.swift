@@ -6,14 +6,13 @@ extension SQLStore {
         try await database.transaction { sql in
             try await sql.run("""
                 INSERT INTO incidents (incident_id, client_key, rule, first_at, last_at, evidence, blocked_until)
-                VALUES ($1, $2, $3, $4, $5, $6, $7)
-                """, [.id(incident.id), .text(incident.clientKey), .text(incident.rule), .date(incident.firstAt),
-                      .date(incident.lastAt), .text(incident.evidence), incident.blockedUntil.map { .date($0) } ?? .null])
+                VALUES (\(incident.id), \(incident.clientKey), \(incident.rule), \(incident.firstAt), \(incident.lastAt), \(incident.evidence), \(incident.blockedUntil))
+                """)
             if let until = incident.blockedUntil {
                 try await sql.run("""
-                    INSERT INTO blocks (client_key, blocked_until, incident_id) VALUES ($1, $2, $3)
+                    INSERT INTO blocks (client_key, blocked_until, incident_id) VALUES (\(incident.clientKey), \(until), \(incident.id))
                     ON CONFLICT (client_key) DO UPDATE SET blocked_until = excluded.blocked_until, incident_id = excluded.incident_id
-                    """, [.text(incident.clientKey), .date(until), .id(incident.id)])
+                    """)
                 try await sql.announce(.blocks, database.dialect)
             }
         }
@@ -22,8 +21,8 @@ extension SQLStore {
     public func incidents(limit: Int) async throws -> [Incident] {
         try await database.run("""
             SELECT incident_id, client_key, rule, first_at, last_at, evidence, blocked_until FROM incidents
-            ORDER BY last_at DESC LIMIT $1
-            """, [.int(Int64(limit))]).map { row in
+            ORDER BY last_at DESC LIMIT \(Int64(limit))
+            """).map { row in
             Incident(id: try row.uuid("incident_id"), clientKey: try row.string("client_key"), rule: try row.string("rule"),
                      firstAt: try row.date("first_at"), lastAt: try row.date("last_at"), evidence: try row.string("evidence"),
                      blockedUntil: try row.optionalDate("blocked_until"))
@@ -32,7 +31,7 @@ extension SQLStore {
 
     public func activeBlocks(at now: Date) async throws -> [String: Date] {
         var blocks: [String: Date] = [:]
-        for row in try await database.run("SELECT client_key, blocked_until FROM blocks WHERE blocked_until > $1", [.date(now)]) {
+        for row in try await database.run("SELECT client_key, blocked_until FROM blocks WHERE blocked_until > \(now)") {
             blocks[try row.string("client_key")] = try row.date("blocked_until")
         }
         return blocks
@@ -41,8 +40,8 @@ extension SQLStore {
     public func liftBlock(_ clientKey: String, at now: Date) async throws -> Bool {
         try await database.transaction { sql in
             let lifted = try await sql.run("""
-                DELETE FROM blocks WHERE client_key = $1 RETURNING blocked_until
-                """, [.text(clientKey)])
+                DELETE FROM blocks WHERE client_key = \(clientKey) RETURNING blocked_until
+                """)
             try await sql.announce(.blocks, database.dialect)
             return try lifted.contains { try $0.date("blocked_until") > now }
         }

@@ -4,45 +4,39 @@ import SkyHighCore
 extension SQLStore {
     public func createBooking(_ booking: Booking, at now: Date) async throws {
         try await database.transaction { sql in
-            guard try await !sql.run("SELECT 1 AS one FROM flights WHERE flight_id = $1",
-                                     [.text(booking.flightID.rawValue)]).isEmpty
+            guard try await !sql.run("SELECT 1 AS one FROM flights WHERE flight_id = \(booking.flightID.rawValue)").isEmpty
             else { throw DomainError.flightNotFound(booking.flightID) }
             do {
-                try await sql.run("INSERT INTO bookings (booking_reference, flight_id, created_at) VALUES ($1, $2, $3)",
-                                  [.text(booking.reference.rawValue), .text(booking.flightID.rawValue), .date(now)])
+                try await sql.run("INSERT INTO bookings (booking_reference, flight_id, created_at) VALUES (\(booking.reference.rawValue), \(booking.flightID.rawValue), \(now))")
             } catch SQLDriverError.uniqueViolation {
                 throw DomainError.bookingExists(booking.reference)
             }
-            var binds: [SQLValue] = []
-            for (index, passenger) in booking.passengers.enumerated() {
-                binds += [.id(passenger.id), .text(booking.reference.rawValue), .int(Int64(index)),
-                          .text(passenger.firstName), .text(passenger.lastName),
-                          .optional(passenger.priorityTier?.rawValue)]
-            }
             try await sql.run("""
                 INSERT INTO passengers (passenger_id, booking_reference, position, first_name, last_name, priority_tier)
-                VALUES \(placeholders(rows: booking.passengers.count, columns: 6))
-                """, binds)
+                VALUES \(rows: booking.passengers.enumerated().map { index, passenger in
+                    [.id(passenger.id), .text(booking.reference.rawValue), .int(Int64(index)),
+                     .text(passenger.firstName), .text(passenger.lastName), .optional(passenger.priorityTier?.rawValue)]
+                })
+                """)
         }
     }
 
     public func booking(_ reference: BookingReference) async throws -> Booking? {
-        try await loadBooking(where: "b.booking_reference = $1", .text(reference.rawValue))
+        try await loadBooking(where: "b.booking_reference = \(reference)")
     }
 
     public func booking(of passengerID: PassengerID) async throws -> Booking? {
         try await loadBooking(
-            where: "b.booking_reference = (SELECT booking_reference FROM passengers WHERE passenger_id = $1)",
-            .id(passengerID))
+            where: "b.booking_reference = (SELECT booking_reference FROM passengers WHERE passenger_id = \(passengerID))")
     }
 
-    private func loadBooking(where condition: String, _ bind: SQLValue) async throws -> Booking? {
+    private func loadBooking(where condition: SQLStatement) async throws -> Booking? {
         let rows = try await database.run("""
             SELECT b.booking_reference, b.flight_id, p.passenger_id, p.first_name, p.last_name, p.priority_tier
             FROM bookings b JOIN passengers p ON p.booking_reference = b.booking_reference
             WHERE \(condition)
             ORDER BY p.position
-            """, [bind])
+            """)
         guard let first = rows.first,
               let reference = BookingReference(try first.string("booking_reference")) else { return nil }
         let passengers = try rows.map { row in
@@ -55,13 +49,12 @@ extension SQLStore {
 
     public func createSession(tokenHash: String, booking: BookingReference, createdAt: Date, expiresAt: Date) async throws {
         try await database.run("""
-            INSERT INTO sessions (token_hash, booking_reference, created_at, expires_at) VALUES ($1, $2, $3, $4)
-            """, [.text(tokenHash), .text(booking.rawValue), .date(createdAt), .date(expiresAt)])
+            INSERT INTO sessions (token_hash, booking_reference, created_at, expires_at) VALUES (\(tokenHash), \(booking.rawValue), \(createdAt), \(expiresAt))
+            """)
     }
 
     public func sessionBooking(tokenHash: String, at now: Date) async throws -> BookingReference? {
-        try await database.run("SELECT booking_reference FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-                               [.text(tokenHash), .date(now)])
+        try await database.run("SELECT booking_reference FROM sessions WHERE token_hash = \(tokenHash) AND expires_at > \(now)")
             .first.flatMap { BookingReference(try $0.string("booking_reference")) }
     }
 }

@@ -19,9 +19,9 @@ extension SQLStore {
                                                closesBefore: checkinCloses)
             // A concurrent start for the same passenger inserts nothing here and returns theirs.
             let inserted = try await sql.run("""
-                INSERT INTO checkins (\(Self.checkInColumns)) VALUES ($1, $2, $3, 'IN_PROGRESS', NULL, NULL, 0, $4, $4)
+                INSERT INTO checkins (\(raw: Self.checkInColumns)) VALUES (\(id), \(flightID.rawValue), \(passengerID), 'IN_PROGRESS', NULL, NULL, 0, \(now), \(now))
                 ON CONFLICT (flight_id, passenger_id) WHERE state <> 'CANCELLED' DO NOTHING RETURNING checkin_id
-                """, [.id(id), .text(flightID.rawValue), .id(passengerID), .date(now)])
+                """)
             guard !inserted.isEmpty else {
                 guard let theirs = try await openCheckIn(flightID, passengerID, sql) else { throw DomainError.concurrentChange }
                 return (theirs, false)
@@ -33,8 +33,7 @@ extension SQLStore {
 
     public func checkIn(_ id: UUID) async throws -> CheckIn? {
         try await database.transaction { sql in
-            guard let row = try await sql.run("SELECT \(Self.checkInColumns) FROM checkins WHERE checkin_id = $1",
-                                              [.id(id)]).first
+            guard let row = try await sql.run("SELECT \(raw: Self.checkInColumns) FROM checkins WHERE checkin_id = \(id)").first
             else { return nil }
             return try await loaded(row, sql)
         }
@@ -42,8 +41,8 @@ extension SQLStore {
 
     public func checkInHistory(_ id: UUID) async throws -> [FlightEvent] {
         try await database.run("""
-            SELECT \(Self.eventColumns) FROM flight_events WHERE checkin_id = $1 ORDER BY sequence
-            """, [.id(id)]).map { try $0.flightEvent() }
+            SELECT \(raw: Self.eventColumns) FROM flight_events WHERE checkin_id = \(id) ORDER BY sequence
+            """).map { try $0.flightEvent() }
     }
 
     public func saveCheckIn(_ update: CheckInUpdate, expectedRevision: Int64, at now: Date) async throws -> CheckIn {
@@ -65,15 +64,12 @@ extension SQLStore {
 
     public func recordPaymentEvent(_ event: PaymentEvent, policy: BaggagePolicy, at now: Date) async throws -> PaymentEventOutcome {
         let outcome = try await database.transaction { sql -> PaymentEventOutcome in
-            let owner = try await sql.run("SELECT checkin_id FROM payments WHERE payment_intent_id = $1",
-                                          [.text(event.intentID)]).first?.uuid("checkin_id")
+            let owner = try await sql.run("SELECT checkin_id FROM payments WHERE payment_intent_id = \(event.intentID)").first?.uuid("checkin_id")
             // First writer of an event id wins; a repeat (even a concurrent one) finds the row.
             let fresh = try await sql.run("""
                 INSERT INTO payment_events (event_id, payment_intent_id, status, failure_reason, outcome, received_at)
-                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING RETURNING event_id
-                """, [.text(event.eventID), .text(event.intentID),
-                      .text(event.succeeded ? PaymentStatus.succeeded.rawValue : PaymentStatus.failed.rawValue),
-                      .optional(event.failureReason), .text(owner == nil ? "UNKNOWN_INTENT" : "APPLIED"), .date(now)])
+                VALUES (\(event.eventID), \(event.intentID), \(event.succeeded ? PaymentStatus.succeeded.rawValue : PaymentStatus.failed.rawValue), \(event.failureReason), \(owner == nil ? "UNKNOWN_INTENT" : "APPLIED"), \(now)) ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+                """)
             guard !fresh.isEmpty else { return .duplicate }
             guard let owner else { return .unknownIntent }
             return .applied(try await change(owner, at: now, sql) { checkIn in
@@ -88,8 +84,7 @@ extension SQLStore {
     }
 
     public func payment(_ intentID: String) async throws -> (payment: Payment, checkinID: UUID)? {
-        guard let row = try await database.run("SELECT \(Self.paymentColumns) FROM payments WHERE payment_intent_id = $1",
-                                               [.text(intentID)]).first
+        guard let row = try await database.run("SELECT \(raw: Self.paymentColumns) FROM payments WHERE payment_intent_id = \(intentID)").first
         else { return nil }
         return (try row.payment(), try row.uuid("checkin_id"))
     }
@@ -97,9 +92,9 @@ extension SQLStore {
     public func closeCheckIns(flightID: FlightID, at now: Date) async throws -> [CheckIn] {
         try await database.transaction { sql in
             let open = try await sql.run("""
-                SELECT checkin_id FROM checkins WHERE flight_id = $1 AND state IN ('IN_PROGRESS', 'WAITING_FOR_PAYMENT')
+                SELECT checkin_id FROM checkins WHERE flight_id = \(flightID.rawValue) AND state IN ('IN_PROGRESS', 'WAITING_FOR_PAYMENT')
                 ORDER BY checkin_id
-                """, [.text(flightID.rawValue)])
+                """)
             var closed: [CheckIn] = []
             for row in open {
                 closed.append(try await change(try row.uuid("checkin_id"), at: now, sql) { checkIn in
@@ -119,9 +114,9 @@ extension SQLStore {
         let lostSeat = Set(transitions.filter { $0.from == .confirmed && $0.freesSeat }.map(\.hold.passengerID))
         for passengerID in lostSeat.subtracting(keepsASeat).sorted(by: { $0.uuidString < $1.uuidString }) {
             for row in try await sql.run("""
-                SELECT \(Self.checkInColumns) FROM checkins
-                WHERE flight_id = $1 AND passenger_id = $2 AND state = 'COMPLETED'\(database.dialect.lockForUpdate)
-                """, [.text(flightID.rawValue), .id(passengerID)]) {
+                SELECT \(raw: Self.checkInColumns) FROM checkins
+                WHERE flight_id = \(flightID.rawValue) AND passenger_id = \(passengerID) AND state = 'COMPLETED'\(raw: database.dialect.lockForUpdate)
+                """) {
                 let current = try await loaded(row, sql)
                 _ = try await write(CheckInRules.seatReleased(current, now: now), over: current, at: now, sql)
             }
@@ -134,12 +129,11 @@ extension SQLStore {
     /// them in), decides, and writes.
     private func change(_ id: UUID, at now: Date, _ sql: any SQLExecutor,
                         _ decide: (CheckIn) throws -> CheckInUpdate) async throws -> CheckIn {
-        guard let row = try await sql.run("SELECT flight_id, passenger_id FROM checkins WHERE checkin_id = $1",
-                                          [.id(id)]).first
+        guard let row = try await sql.run("SELECT flight_id, passenger_id FROM checkins WHERE checkin_id = \(id)").first
         else { throw DomainError.checkInNotFound(id) }
         try await sql.run("""
-            SELECT hold_id FROM holds WHERE flight_id = $1 AND passenger_id = $2 AND state = 'CONFIRMED'\(database.dialect.lockForUpdate)
-            """, [.text(try row.string("flight_id")), .text(try row.string("passenger_id"))])
+            SELECT hold_id FROM holds WHERE flight_id = \(try row.string("flight_id")) AND passenger_id = \(try row.string("passenger_id")) AND state = 'CONFIRMED'\(raw: database.dialect.lockForUpdate)
+            """)
         let current = try await lockedCheckIn(id, sql)
         return try await write(try decide(current), over: current, at: now, sql)
     }
@@ -147,16 +141,16 @@ extension SQLStore {
     /// The passenger's check-in on the flight that is not CANCELLED, if any.
     private func openCheckIn(_ flightID: FlightID, _ passengerID: PassengerID, _ sql: any SQLExecutor) async throws -> CheckIn? {
         guard let row = try await sql.run("""
-            SELECT \(Self.checkInColumns) FROM checkins WHERE flight_id = $1 AND passenger_id = $2 AND state <> 'CANCELLED'
-            """, [.text(flightID.rawValue), .id(passengerID)]).first
+            SELECT \(raw: Self.checkInColumns) FROM checkins WHERE flight_id = \(flightID.rawValue) AND passenger_id = \(passengerID) AND state <> 'CANCELLED'
+            """).first
         else { return nil }
         return try await loaded(row, sql)
     }
 
     private func lockedCheckIn(_ id: UUID, _ sql: any SQLExecutor) async throws -> CheckIn {
         guard let row = try await sql.run("""
-            SELECT \(Self.checkInColumns) FROM checkins WHERE checkin_id = $1\(database.dialect.lockForUpdate)
-            """, [.id(id)]).first
+            SELECT \(raw: Self.checkInColumns) FROM checkins WHERE checkin_id = \(id)\(raw: database.dialect.lockForUpdate)
+            """).first
         else { throw DomainError.checkInNotFound(id) }
         return try await loaded(row, sql)
     }
@@ -165,14 +159,14 @@ extension SQLStore {
     private func loaded(_ row: SQLRow, _ sql: any SQLExecutor) async throws -> CheckIn {
         var checkIn = try row.checkIn()
         checkIn.bags = try await sql.run("""
-            SELECT tag, declared_grams, weight_grams, added_at FROM checkin_bags WHERE checkin_id = $1 ORDER BY added_at, tag
-            """, [.id(checkIn.id)]).map { try $0.bag() }
+            SELECT tag, declared_grams, weight_grams, added_at FROM checkin_bags WHERE checkin_id = \(checkIn.id) ORDER BY added_at, tag
+            """).map { try $0.bag() }
         checkIn.payments = try await sql.run("""
-            SELECT \(Self.paymentColumns) FROM payments WHERE checkin_id = $1 ORDER BY position
-            """, [.id(checkIn.id)]).map { try $0.payment() }
+            SELECT \(raw: Self.paymentColumns) FROM payments WHERE checkin_id = \(checkIn.id) ORDER BY position
+            """).map { try $0.payment() }
         checkIn.seatID = try await sql.run("""
-            SELECT seat_id FROM holds WHERE flight_id = $1 AND passenger_id = $2 AND state = 'CONFIRMED'
-            """, [.text(checkIn.flightID.rawValue), .id(checkIn.passengerID)]).first?.seatID("seat_id")
+            SELECT seat_id FROM holds WHERE flight_id = \(checkIn.flightID.rawValue) AND passenger_id = \(checkIn.passengerID) AND state = 'CONFIRMED'
+            """).first?.seatID("seat_id")
         return checkIn
     }
 
@@ -184,14 +178,13 @@ extension SQLStore {
         var next = update.checkIn
         if next.state == .completed, next.sequenceNumber == nil {
             next.sequenceNumber = try await sql.run("""
-                UPDATE flights SET checkin_sequence = checkin_sequence + 1 WHERE flight_id = $1 RETURNING checkin_sequence
-                """, [.text(next.flightID.rawValue)]).first.map { Int(try $0.int("checkin_sequence")) }
+                UPDATE flights SET checkin_sequence = checkin_sequence + 1 WHERE flight_id = \(next.flightID.rawValue) RETURNING checkin_sequence
+                """).first.map { Int(try $0.int("checkin_sequence")) }
         }
         let written = try await sql.run("""
-            UPDATE checkins SET state = $2, failure_reason = $3, sequence_number = $4, revision = revision + 1, updated_at = $5
-            WHERE checkin_id = $1 AND revision = $6 RETURNING revision
-            """, [.id(next.id), .text(next.state.rawValue), .optional(next.failureReason),
-                  next.sequenceNumber.map { .int(Int64($0)) } ?? .null, .date(now), .int(current.revision)])
+            UPDATE checkins SET state = \(next.state.rawValue), failure_reason = \(next.failureReason), sequence_number = \(next.sequenceNumber), revision = revision + 1, updated_at = \(now)
+            WHERE checkin_id = \(next.id) AND revision = \(current.revision) RETURNING revision
+            """)
         guard let revision = try written.first?.int("revision") else { throw DomainError.concurrentChange }
         next.revision = revision
         try await writeBags(next.bags, over: current.bags, of: next.id, sql)
@@ -202,28 +195,26 @@ extension SQLStore {
 
     private func writeBags(_ bags: [Bag], over old: [Bag], of id: UUID, _ sql: any SQLExecutor) async throws {
         for gone in old where !bags.contains(where: { $0.tag == gone.tag }) {
-            try await sql.run("DELETE FROM checkin_bags WHERE checkin_id = $1 AND tag = $2", [.id(id), .text(gone.tag.rawValue)])
+            try await sql.run("DELETE FROM checkin_bags WHERE checkin_id = \(id) AND tag = \(gone.tag.rawValue)")
         }
         for bag in bags where !old.contains(where: { $0.tag == bag.tag }) {
             try await sql.run("""
-                INSERT INTO checkin_bags (checkin_id, tag, declared_grams, weight_grams, added_at) VALUES ($1, $2, $3, $4, $5)
-                """, [.id(id), .text(bag.tag.rawValue), bag.declaredGrams.map { .int(Int64($0)) } ?? .null,
-                      .int(Int64(bag.weightGrams)), .date(bag.addedAt)])
+                INSERT INTO checkin_bags (checkin_id, tag, declared_grams, weight_grams, added_at) VALUES (\(id), \(bag.tag.rawValue), \(bag.declaredGrams), \(Int64(bag.weightGrams)), \(bag.addedAt))
+                """)
         }
     }
 
     private func writePayments(_ payments: [Payment], over old: [Payment], of id: UUID, at now: Date,
                                _ sql: any SQLExecutor) async throws {
         for (position, payment) in payments.enumerated() {
-            let binds: [SQLValue] = [.text(payment.intentID), .text(payment.status.rawValue), .optional(payment.failureReason),
-                                     .int(payment.refundDue ? 1 : 0), .date(payment.updatedAt)]
             guard let before = old.first(where: { $0.intentID == payment.intentID }) else {
                 try await sql.run("""
                     INSERT INTO payments (payment_intent_id, status, failure_reason, refund_due, updated_at,
                                           checkin_id, position, amount, currency, created_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                    """, binds + [.id(id), .int(Int64(position)), .int(payment.amount.amount), .text(payment.amount.currency),
-                                  .date(payment.createdAt)])
+                    VALUES (\(payment.intentID), \(payment.status.rawValue), \(payment.failureReason),
+                            \(payment.refundDue ? 1 : 0), \(payment.updatedAt), \(id), \(position),
+                            \(payment.amount.amount), \(payment.amount.currency), \(payment.createdAt))
+                    """)
                 if payment.status == .pending {
                     try await enqueue(NewJob(ReconcilePaymentPayload(intentID: payment.intentID),
                                              runAt: now + ReconcilePaymentPayload.interval), at: now, sql)
@@ -232,9 +223,10 @@ extension SQLStore {
             }
             guard before != payment else { continue }
             try await sql.run("""
-                UPDATE payments SET status = $2, failure_reason = $3, refund_due = $4, updated_at = $5
-                WHERE payment_intent_id = $1
-                """, binds)
+                UPDATE payments SET status = \(payment.status.rawValue), failure_reason = \(payment.failureReason),
+                    refund_due = \(payment.refundDue ? 1 : 0), updated_at = \(payment.updatedAt)
+                WHERE payment_intent_id = \(payment.intentID)
+                """)
         }
     }
 

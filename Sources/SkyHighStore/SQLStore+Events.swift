@@ -24,19 +24,16 @@ extension SQLStore {
 
     func appendEvents(_ events: [EventRecord], at now: Date, _ sql: any SQLExecutor) async throws {
         guard !events.isEmpty else { return }
-        var binds: [SQLValue] = []
-        for event in events {
-            binds += [.text(event.flightID.rawValue), .text(event.kind), .optional(event.seatID?.description),
-                      .optional(event.holdID?.uuidString.lowercased()), .optional(event.passengerID?.uuidString.lowercased()),
-                      .optional(event.waitlistID?.uuidString.lowercased()),
-                      .optional(event.checkinID?.uuidString.lowercased()), .text(event.actor.description),
-                      .optional(event.from), .optional(event.to), event.version.map { .int($0) } ?? .null, .date(now),
-                      .optional(event.detail)]
-        }
         try await sql.run("""
             INSERT INTO flight_events (flight_id, kind, seat_id, hold_id, passenger_id, waitlist_id, checkin_id, actor,
                                        from_state, to_state, version, at, detail)
-            VALUES \(placeholders(rows: events.count, columns: 13))
-            """, binds)
+            VALUES \(rows: events.map { event in
+                [.text(event.flightID.rawValue), .text(event.kind), .optional(event.seatID?.description),
+                 .optional(event.holdID?.uuidString.lowercased()), .optional(event.passengerID?.uuidString.lowercased()),
+                 .optional(event.waitlistID?.uuidString.lowercased()), .optional(event.checkinID?.uuidString.lowercased()),
+                 .text(event.actor.description), .optional(event.from), .optional(event.to),
+                 event.version.map { .int($0) } ?? .null, .date(now), .optional(event.detail)]
+            })
+            """)
     }
 }

@@ -8,27 +8,23 @@ extension SQLStore {
         try await database.transaction { sql in
             do {
                 try await sql.run("""
-                    INSERT INTO flights (\(Self.flightColumns), version, created_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, 0, $7)
-                    """, [.text(flight.id.rawValue), .text(flight.flightNumber), .text(flight.origin),
-                          .text(flight.destination), .date(flight.departureTime), .text(flight.aircraftType),
-                          .date(now)])
+                    INSERT INTO flights (\(raw: Self.flightColumns), version, created_at)
+                    VALUES (\(flight.id), \(flight.flightNumber), \(flight.origin), \(flight.destination),
+                            \(flight.departureTime), \(flight.aircraftType), 0, \(now))
+                    """)
             } catch SQLDriverError.uniqueViolation {
                 throw DomainError.flightExists(flight.id)
             }
             // Inserted in chunks to stay well inside every driver's bind-parameter limit.
             for (chunkIndex, chunk) in stride(from: 0, to: seats.count, by: 200).enumerated() {
                 let slice = seats[chunk..<min(chunk + 200, seats.count)]
-                var binds: [SQLValue] = []
-                for (offset, seat) in slice.enumerated() {
-                    binds += [.text(flight.id.rawValue), .text(seat.id.description), .int(Int64(chunkIndex * 200 + offset)),
-                              .text(seat.cabin.rawValue),
-                              .text(seat.characteristics.map(\.rawValue).joined(separator: ","))]
-                }
                 try await sql.run("""
                     INSERT INTO seats (flight_id, seat_id, position, cabin, characteristics)
-                    VALUES \(placeholders(rows: slice.count, columns: 5))
-                    """, binds)
+                    VALUES \(rows: slice.enumerated().map { offset, seat in
+                        [.text(flight.id.rawValue), .text(seat.id.description), .int(Int64(chunkIndex * 200 + offset)),
+                         .text(seat.cabin.rawValue), .text(seat.characteristics.map(\.rawValue).joined(separator: ","))]
+                    })
+                    """)
             }
             try await enqueue(NewJob(CloseWaitlistPayload(flightID: flight.id), runAt: flight.departureTime - checkinCloses),
                               at: now, sql)
@@ -37,21 +33,20 @@ extension SQLStore {
     }
 
     public func flight(_ id: FlightID) async throws -> Flight? {
-        try await database.run("SELECT \(Self.flightColumns) FROM flights WHERE flight_id = $1",
-                               [.text(id.rawValue)]).first?.flight()
+        try await database.run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(id.rawValue)").first?.flight()
     }
 
     public func seatMap(_ id: FlightID, at now: Date) async throws -> SeatMap? {
         // One statement, so the version and the seat states come from one snapshot.
         let rows = try await database.run("""
-            SELECT \(database.dialect.seatVersions.flightVersion) AS version, s.seat_id, s.cabin, s.characteristics, h.state, h.expires_at
+            SELECT \(raw: database.dialect.seatVersions.flightVersion) AS version, s.seat_id, s.cabin, s.characteristics, h.state, h.expires_at
             FROM flights f
             JOIN seats s ON s.flight_id = f.flight_id
             LEFT JOIN holds h ON h.flight_id = s.flight_id AND h.seat_id = s.seat_id
-                AND (h.state = 'CONFIRMED' OR (h.state = 'HELD' AND h.expires_at > $2))
-            WHERE f.flight_id = $1
+                AND (h.state = 'CONFIRMED' OR (h.state = 'HELD' AND h.expires_at > \(now)))
+            WHERE f.flight_id = \(id.rawValue)
             ORDER BY s.position
-            """, [.text(id.rawValue), .date(now)])
+            """)
         guard let first = rows.first else { return nil }
         var seats: [Seat] = []
         var live: [SeatID: SeatState] = [:]
@@ -72,18 +67,17 @@ extension SQLStore {
     }
 
     public func seat(_ id: SeatID, on flightID: FlightID) async throws -> Seat? {
-        try await database.run("SELECT seat_id, cabin, characteristics FROM seats WHERE flight_id = $1 AND seat_id = $2",
-                               [.text(flightID.rawValue), .text(id.description)]).first?.seat()
+        try await database.run("SELECT seat_id, cabin, characteristics FROM seats WHERE flight_id = \(flightID.rawValue) AND seat_id = \(id.description)").first?.seat()
     }
 
     public func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> SeatEventBatch {
         let rows = try await database.run("""
-            SELECT \(Self.eventColumns), CASE WHEN version < \(database.dialect.seatVersions.settled) THEN 1 ELSE 0 END AS final
+            SELECT \(raw: Self.eventColumns), CASE WHEN version < \(raw: database.dialect.seatVersions.settled) THEN 1 ELSE 0 END AS final
             FROM flight_events
-            WHERE flight_id = $1 AND version > $2 AND version IN (
-                SELECT DISTINCT version FROM flight_events WHERE flight_id = $1 AND version > $2 ORDER BY version LIMIT $3)
+            WHERE flight_id = \(id.rawValue) AND version > \(version) AND version IN (
+                SELECT DISTINCT version FROM flight_events WHERE flight_id = \(id.rawValue) AND version > \(version) ORDER BY version LIMIT \(Int64(limit)))
             ORDER BY version, sequence
-            """, [.text(id.rawValue), .int(version), .int(Int64(limit))])
+            """)
         // Final versions all lie below the ones still pending.
         let final = try rows.prefix(while: { try $0.int("final") == 1 })
         return SeatEventBatch(events: try final.map { try $0.flightEvent() }, pending: final.count < rows.count)
@@ -94,11 +88,10 @@ extension SQLStore {
         var versions: [FlightID: Int64] = [:]
         for chunk in stride(from: 0, to: ids.count, by: 500) {
             let slice = Array(ids[chunk..<min(chunk + 500, ids.count)])
-            let list = (1...slice.count).map { "$\($0)" }.joined(separator: ", ")
             for row in try await database.run("""
-                SELECT f.flight_id, \(database.dialect.seatVersions.flightVersion) AS version
-                FROM flights f WHERE f.flight_id IN (\(list))
-                """, slice.map { .text($0.rawValue) }) {
+                SELECT f.flight_id, \(raw: database.dialect.seatVersions.flightVersion) AS version
+                FROM flights f WHERE f.flight_id IN (\(list: slice.map { .text($0.rawValue) }))
+                """) {
                 versions[try row.flightID("flight_id")] = try row.int("version")
             }
         }
@@ -107,14 +100,14 @@ extension SQLStore {
 
     public func upcomingFlights(after now: Date, limit: Int) async throws -> [FlightID] {
         try await database.run("""
-            SELECT flight_id FROM flights WHERE departure_time > $1 ORDER BY departure_time, flight_id LIMIT $2
-            """, [.date(now), .int(Int64(limit))]).map { try $0.flightID("flight_id") }
+            SELECT flight_id FROM flights WHERE departure_time > \(now) ORDER BY departure_time, flight_id LIMIT \(Int64(limit))
+            """).map { try $0.flightID("flight_id") }
     }
 
     public func events(of id: FlightID) async throws -> [FlightEvent] {
         try await database.run("""
-            SELECT \(Self.eventColumns) FROM flight_events WHERE flight_id = $1 ORDER BY sequence
-            """, [.text(id.rawValue)]).map { try $0.flightEvent() }
+            SELECT \(raw: Self.eventColumns) FROM flight_events WHERE flight_id = \(id.rawValue) ORDER BY sequence
+            """).map { try $0.flightEvent() }
     }
 }
 

@@ -19,33 +19,30 @@ extension SQLStore {
             if let hold = try settle(written, flightID: flightID, seatID: seatID, holdID: holdID) { return hold }
         }
         let hold = try await database.transaction { sql in
-            guard let flight = try await sql.run("SELECT \(Self.flightColumns) FROM flights WHERE flight_id = $1",
-                                                 [.text(flightID.rawValue)]).first?.flight()
+            guard let flight = try await sql.run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(flightID.rawValue)").first?.flight()
             else { throw DomainError.flightNotFound(flightID) }
-            guard try await !sql.run("SELECT 1 AS one FROM seats WHERE flight_id = $1 AND seat_id = $2",
-                                     [.text(flightID.rawValue), .text(seatID.description)]).isEmpty
+            guard try await !sql.run("SELECT 1 AS one FROM seats WHERE flight_id = \(flightID.rawValue) AND seat_id = \(seatID.description)").isEmpty
             else { throw DomainError.seatNotFound(flightID, seatID) }
             // A hold past its expiry no longer counts, whether or not the sweep has run: expire it
             // here so the uniqueness rule below sees the seat as free.
             let stale = try await sql.run("""
-                UPDATE holds SET state = 'EXPIRED', updated_at = $3
-                WHERE flight_id = $1 AND seat_id = $2 AND state = 'HELD' AND expires_at <= $3
-                RETURNING \(Self.holdColumns)
-                """, [.text(flightID.rawValue), .text(seatID.description), .date(now)]).holds()
+                UPDATE holds SET state = 'EXPIRED', updated_at = \(now)
+                WHERE flight_id = \(flightID.rawValue) AND seat_id = \(seatID.description) AND state = 'HELD' AND expires_at <= \(now)
+                RETURNING \(raw: Self.holdColumns)
+                """).holds()
             let passengerHolds = try await sql.run("""
-                SELECT \(Self.holdColumns) FROM holds
-                WHERE flight_id = $1 AND passenger_id = $2 AND state IN ('HELD', 'CONFIRMED')
-                ORDER BY created_at\(database.dialect.lockForUpdate)
-                """, [.text(flightID.rawValue), .id(passengerID)]).holds()
+                SELECT \(raw: Self.holdColumns) FROM holds
+                WHERE flight_id = \(flightID.rawValue) AND passenger_id = \(passengerID) AND state IN ('HELD', 'CONFIRMED')
+                ORDER BY created_at\(raw: database.dialect.lockForUpdate)
+                """).holds()
             let placement = try HoldRules.place(id: holdID, flight: flight, seatID: seatID, passengerID: passengerID,
                                                 passengerHolds: passengerHolds, now: now, duration: duration)
             for transition in placement.transitions.dropLast() { try await apply(transition, sql) }
             let hold = placement.newHold
             do {
                 try await sql.run("""
-                    INSERT INTO holds (\(Self.holdColumns)) VALUES ($1, $2, $3, $4, 'HELD', $5, $6, $7)
-                    """, [.id(hold.id), .text(flightID.rawValue), .text(seatID.description), .id(passengerID),
-                          .date(hold.createdAt), .date(hold.expiresAt), .date(hold.updatedAt)])
+                    INSERT INTO holds (\(raw: Self.holdColumns)) VALUES (\(hold.id), \(flightID.rawValue), \(seatID.description), \(passengerID), 'HELD', \(hold.createdAt), \(hold.expiresAt), \(hold.updatedAt))
+                    """)
             } catch SQLDriverError.uniqueViolation(let constraint) {
                 throw Self.holdConflict(constraint, seatID)
             }
@@ -58,7 +55,7 @@ extension SQLStore {
     }
 
     public func hold(_ id: HoldID) async throws -> Hold? {
-        try await database.run("SELECT \(Self.holdColumns) FROM holds WHERE hold_id = $1", [.id(id)]).first?.hold()
+        try await database.run("SELECT \(raw: Self.holdColumns) FROM holds WHERE hold_id = \(id)").first?.hold()
     }
 
     public func confirmHold(_ id: HoldID, byOneOf passengers: [PassengerID], at now: Date) async throws -> Hold {
@@ -71,9 +68,9 @@ extension SQLStore {
             let hold = try await lockedHold(id, sql)
             guard passengers.contains(hold.passengerID) else { throw DomainError.notYourBooking }
             let previous = try await sql.run("""
-                SELECT \(Self.holdColumns) FROM holds
-                WHERE flight_id = $1 AND passenger_id = $2 AND state = 'CONFIRMED'\(database.dialect.lockForUpdate)
-                """, [.text(hold.flightID.rawValue), .id(hold.passengerID)]).first?.hold()
+                SELECT \(raw: Self.holdColumns) FROM holds
+                WHERE flight_id = \(hold.flightID.rawValue) AND passenger_id = \(hold.passengerID) AND state = 'CONFIRMED'\(raw: database.dialect.lockForUpdate)
+                """).first?.hold()
             let confirmation = try HoldRules.confirm(hold, by: hold.passengerID, previouslyConfirmed: previous, now: now)
             for transition in confirmation.transitions { try await apply(transition, sql) }
             try await record(confirmation.transitions, flightID: hold.flightID, at: now, sql)
@@ -155,12 +152,12 @@ extension SQLStore {
         }
         let expired = try await database.transaction { sql in
             let expired = try await sql.run("""
-                UPDATE holds SET state = 'EXPIRED', updated_at = $1
+                UPDATE holds SET state = 'EXPIRED', updated_at = \(now)
                 WHERE hold_id IN (
-                    SELECT hold_id FROM holds WHERE state = 'HELD' AND expires_at <= $1
-                    ORDER BY expires_at LIMIT $2\(database.dialect.claimUnlocked))
-                RETURNING \(Self.holdColumns)
-                """, [.date(now), .int(Int64(limit))]).holds()
+                    SELECT hold_id FROM holds WHERE state = 'HELD' AND expires_at <= \(now)
+                    ORDER BY expires_at LIMIT \(Int64(limit))\(raw: database.dialect.claimUnlocked))
+                RETURNING \(raw: Self.holdColumns)
+                """).holds()
             // Flights in a fixed order, so two sweepers never wait on each other's flight rows.
             let byFlight = Dictionary(grouping: expired, by: \.flightID)
             for flightID in byFlight.keys.sorted() {
@@ -174,7 +171,7 @@ extension SQLStore {
     }
 
     public func nextHoldExpiry() async throws -> Date? {
-        try await database.run("SELECT MIN(expires_at) AS next FROM holds WHERE state = 'HELD'", [])
+        try await database.run("SELECT MIN(expires_at) AS next FROM holds WHERE state = 'HELD'")
             .first?.optionalDate("next")
     }
 
@@ -182,14 +179,14 @@ extension SQLStore {
 
     func lockedHold(_ id: HoldID, _ sql: any SQLExecutor) async throws -> Hold {
         guard let hold = try await sql.run("""
-            SELECT \(Self.holdColumns) FROM holds WHERE hold_id = $1\(database.dialect.lockForUpdate)
-            """, [.id(id)]).first?.hold()
+            SELECT \(raw: Self.holdColumns) FROM holds WHERE hold_id = \(id)\(raw: database.dialect.lockForUpdate)
+            """).first?.hold()
         else { throw DomainError.holdNotFound(id) }
         return hold
     }
 
     func flight(_ id: FlightID, _ sql: any SQLExecutor) async throws -> Flight? {
-        try await sql.run("SELECT \(Self.flightColumns) FROM flights WHERE flight_id = $1", [.text(id.rawValue)])
+        try await sql.run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(id.rawValue)")
             .first?.flight()
     }
 
@@ -198,8 +195,8 @@ extension SQLStore {
     func apply(_ transition: HoldTransition, _ sql: any SQLExecutor) async throws {
         let hold = transition.hold
         let changed = try await sql.run("""
-            UPDATE holds SET state = $2, updated_at = $3 WHERE hold_id = $1 AND state = $4 RETURNING hold_id
-            """, [.id(hold.id), .text(hold.state.rawValue), .date(hold.updatedAt), .optional(transition.from?.rawValue)])
+            UPDATE holds SET state = \(hold.state.rawValue), updated_at = \(hold.updatedAt) WHERE hold_id = \(hold.id) AND state = \(transition.from?.rawValue) RETURNING hold_id
+            """)
         guard !changed.isEmpty else { throw DomainError.concurrentChange }
     }
 
@@ -233,12 +230,12 @@ extension SQLStore {
         case .flightCounter:
             // Locks the flight's row: only with one writer at a time.
             guard let last = try await sql.run("""
-                UPDATE flights SET version = version + $2 WHERE flight_id = $1 RETURNING version
-                """, [.text(flightID.rawValue), .int(Int64(count))]).first?.int("version")
+                UPDATE flights SET version = version + \(Int64(count)) WHERE flight_id = \(flightID.rawValue) RETURNING version
+                """).first?.int("version")
             else { throw DomainError.flightNotFound(flightID) }
             return (0..<count).map { last - Int64(count - 1 - $0) }
         case .transactionID:
-            guard let version = try await sql.run("SELECT skyhigh_transaction_version() AS version", [])
+            guard let version = try await sql.run("SELECT skyhigh_transaction_version() AS version")
                 .first?.int("version")
             else { throw SQLRowError(column: "version", expected: "the transaction's id") }
             return Array(repeating: version, count: count)

@@ -20,9 +20,8 @@ extension SQLStore {
         let id = ids()
         try await sql.run("""
             INSERT INTO jobs (job_id, kind, payload, state, run_at, attempts, max_attempts, request_id, created_at, updated_at)
-            VALUES ($1, $2, $3, 'QUEUED', $4, 0, $5, $6, $7, $7)
-            """, [.id(id), .text(job.kind), .text(job.payload), .date(job.runAt ?? now), .int(Int64(job.maxAttempts ?? jobAttempts)),
-                  .optional(requestID ?? RequestTrace.id), .date(now)])
+            VALUES (\(id), \(job.kind), \(job.payload), 'QUEUED', \(job.runAt ?? now), 0, \(Int64(job.maxAttempts ?? jobAttempts)), \(requestID ?? RequestTrace.id), \(now), \(now))
+            """)
         try await sql.announce(.jobs, database.dialect)
         return id
     }
@@ -31,63 +30,62 @@ extension SQLStore {
         try await database.transaction { sql in
             // A worker that died after its final attempt leaves a lease that runs out: that job is dead.
             try await sql.run("""
-                UPDATE jobs SET state = 'DEAD', locked_by = NULL, lease_until = NULL, updated_at = $1,
+                UPDATE jobs SET state = 'DEAD', locked_by = NULL, lease_until = NULL, updated_at = \(now),
                     last_error = COALESCE(last_error || '; ', '') || 'lease expired on the final attempt'
-                WHERE state = 'RUNNING' AND lease_until <= $1 AND attempts >= max_attempts
-                """, [.date(now)])
+                WHERE state = 'RUNNING' AND lease_until <= \(now) AND attempts >= max_attempts
+                """)
             return try await sql.run("""
-                UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, locked_by = $2, lease_until = $3, updated_at = $1
+                UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, locked_by = \(worker), lease_until = \(now + lease), updated_at = \(now)
                 WHERE job_id IN (
                     SELECT job_id FROM jobs
-                    WHERE (state IN ('QUEUED', 'RETRYING') AND run_at <= $1) OR (state = 'RUNNING' AND lease_until <= $1)
-                    ORDER BY run_at LIMIT $4\(database.dialect.claimUnlocked))
-                RETURNING \(Self.jobColumns)
-                """, [.date(now), .text(worker), .date(now + lease), .int(Int64(limit))]).map { try $0.job() }
+                    WHERE (state IN ('QUEUED', 'RETRYING') AND run_at <= \(now)) OR (state = 'RUNNING' AND lease_until <= \(now))
+                    ORDER BY run_at LIMIT \(Int64(limit))\(raw: database.dialect.claimUnlocked))
+                RETURNING \(raw: Self.jobColumns)
+                """).map { try $0.job() }
         }
     }
 
     public func completeJob(_ id: UUID, worker: String, at now: Date) async throws -> Bool {
         try await !database.run("""
-            UPDATE jobs SET state = 'SUCCEEDED', locked_by = NULL, lease_until = NULL, updated_at = $3
-            WHERE job_id = $1 AND locked_by = $2 AND state = 'RUNNING'
+            UPDATE jobs SET state = 'SUCCEEDED', locked_by = NULL, lease_until = NULL, updated_at = \(now)
+            WHERE job_id = \(id) AND locked_by = \(worker) AND state = 'RUNNING'
             RETURNING job_id
-            """, [.id(id), .text(worker), .date(now)]).isEmpty
+            """).isEmpty
     }
 
     public func failJob(_ id: UUID, worker: String, error: String, retryAt: Date, at now: Date) async throws -> JobState? {
         try await database.run("""
             UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'DEAD' ELSE 'RETRYING' END,
-                run_at = $4, last_error = $3, locked_by = NULL, lease_until = NULL, updated_at = $5
-            WHERE job_id = $1 AND locked_by = $2 AND state = 'RUNNING'
+                run_at = \(retryAt), last_error = \(String(error.prefix(2000))), locked_by = NULL, lease_until = NULL, updated_at = \(now)
+            WHERE job_id = \(id) AND locked_by = \(worker) AND state = 'RUNNING'
             RETURNING state
-            """, [.id(id), .text(worker), .text(String(error.prefix(2000))), .date(retryAt), .date(now)])
+            """)
             .first.flatMap { JobState(rawValue: try $0.string("state")) }
     }
 
     public func job(_ id: UUID) async throws -> Job? {
-        try await database.run("SELECT \(Self.jobColumns) FROM jobs WHERE job_id = $1", [.id(id)]).first?.job()
+        try await database.run("SELECT \(raw: Self.jobColumns) FROM jobs WHERE job_id = \(id)").first?.job()
     }
 
     public func jobOverview(deadLimit: Int) async throws -> JobOverview {
         var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
-        for row in try await database.run("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state", []) {
+        for row in try await database.run("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
             if let state = JobState(rawValue: try row.string("state")) { counts[state] = Int(try row.int("n")) }
         }
         let dead = try await database.run("""
-            SELECT \(Self.jobColumns) FROM jobs WHERE state = 'DEAD' ORDER BY updated_at DESC LIMIT $1
-            """, [.int(Int64(deadLimit))]).map { try $0.job() }
+            SELECT \(raw: Self.jobColumns) FROM jobs WHERE state = 'DEAD' ORDER BY updated_at DESC LIMIT \(Int64(deadLimit))
+            """).map { try $0.job() }
         return JobOverview(counts: counts, dead: dead)
     }
 
     public func retryDeadJob(_ id: UUID, at now: Date) async throws -> Job {
         let retried = try await database.transaction { sql in
-            guard let job = try await sql.run("SELECT \(Self.jobColumns) FROM jobs WHERE job_id = $1\(database.dialect.lockForUpdate)",
-                                              [.id(id)]).first?.job()
+            guard let job = try await sql.run("SELECT \(raw: Self.jobColumns) FROM jobs WHERE job_id = \(id)\(raw: database.dialect.lockForUpdate)").first?.job()
             else { throw DomainError.jobNotFound(id) }
             guard job.state == .dead else { throw DomainError.jobNotDead(job.state) }
             try await sql.run("""
-                UPDATE jobs SET state = 'QUEUED', attempts = 0, run_at = $2, updated_at = $2 WHERE job_id = $1 AND state = 'DEAD'
-                """, [.id(id), .date(now)])
+                UPDATE jobs SET state = 'QUEUED', attempts = 0, run_at = \(now), updated_at = \(now) WHERE job_id = \(id) AND state = 'DEAD'
+                """)
             try await sql.announce(.jobs, database.dialect)
             return id
         }
@@ -99,7 +97,7 @@ extension SQLStore {
     public func nextJobDue() async throws -> Date? {
         try await database.run("""
             SELECT MIN(run_at) AS next FROM jobs WHERE state IN ('QUEUED', 'RETRYING')
-            """, []).first?.optionalDate("next")
+            """).first?.optionalDate("next")
     }
 }
 

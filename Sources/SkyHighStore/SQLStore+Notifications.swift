@@ -15,27 +15,26 @@ extension SQLStore {
         message["passengerId"] = passengerID.uuidString.lowercased()
         message["notificationId"] = id.uuidString.lowercased()
         try await sql.run("""
-            INSERT INTO notifications (\(Self.notificationColumns)) VALUES ($1, $2, $3, $4, $5, $6, NULL)
-            """, [.id(id), .id(passengerID), .text(flightID.rawValue), .text(kind),
-                  .text(JSONEncoder.payload(message)), .date(now)])
+            INSERT INTO notifications (\(raw: Self.notificationColumns)) VALUES (\(id), \(passengerID), \(flightID.rawValue), \(kind), \(JSONEncoder.payload(message)), \(now), NULL)
+            """)
         try await enqueue(NewJob(DeliverNotificationPayload(id: id)), at: now, sql)
     }
 
     public func outboxMessage(_ id: UUID) async throws -> OutboxMessage? {
-        try await database.run("SELECT \(Self.notificationColumns) FROM notifications WHERE notification_id = $1", [.id(id)])
+        try await database.run("SELECT \(raw: Self.notificationColumns) FROM notifications WHERE notification_id = \(id)")
             .first?.outboxMessage()
     }
 
     public func markDelivered(_ id: UUID, at now: Date) async throws {
         try await database.run("""
-            UPDATE notifications SET delivered_at = $2 WHERE notification_id = $1 AND delivered_at IS NULL
-            """, [.id(id), .date(now)])
+            UPDATE notifications SET delivered_at = \(now) WHERE notification_id = \(id) AND delivered_at IS NULL
+            """)
     }
 
     public func outboxMessages(for passengerID: PassengerID) async throws -> [OutboxMessage] {
         try await database.run("""
-            SELECT \(Self.notificationColumns) FROM notifications WHERE passenger_id = $1 ORDER BY created_at, notification_id
-            """, [.id(passengerID)]).map { try $0.outboxMessage() }
+            SELECT \(raw: Self.notificationColumns) FROM notifications WHERE passenger_id = \(passengerID) ORDER BY created_at, notification_id
+            """).map { try $0.outboxMessage() }
     }
 }
 

@@ -14,8 +14,8 @@ extension SQLStore {
             try await join(id, flightID: flightID, passengerID: passengerID, preferences: preferences, at: now)
         } catch DomainError.alreadyWaiting(id) {
             let existing = try await database.run("""
-                SELECT waitlist_id FROM waitlist_entries WHERE flight_id = $1 AND passenger_id = $2 AND state = 'WAITING'
-                """, [.text(flightID.rawValue), .id(passengerID)]).first?.uuid("waitlist_id")
+                SELECT waitlist_id FROM waitlist_entries WHERE flight_id = \(flightID.rawValue) AND passenger_id = \(passengerID) AND state = 'WAITING'
+                """).first?.uuid("waitlist_id")
             throw DomainError.alreadyWaiting(existing ?? id)
         }
         jobsEnqueued()
@@ -27,24 +27,21 @@ extension SQLStore {
     private func join(_ id: UUID, flightID: FlightID, passengerID: PassengerID, preferences: SeatPreferences,
                       at now: Date) async throws {
         try await database.transaction { sql in
-            guard let flight = try await sql.run("SELECT \(Self.flightColumns) FROM flights WHERE flight_id = $1",
-                                                 [.text(flightID.rawValue)]).first?.flight()
+            guard let flight = try await sql.run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(flightID.rawValue)").first?.flight()
             else { throw DomainError.flightNotFound(flightID) }
             guard !WaitlistRules.isClosed(flight, at: now, closeBefore: checkinCloses) else {
                 throw DomainError.waitlistClosed(flightID)
             }
             let seats = try await self.seats(of: flightID, sql)
             let preferences = try preferences.validated(against: seats)
-            let tier = try await sql.run("SELECT priority_tier FROM passengers WHERE passenger_id = $1", [.id(passengerID)])
+            let tier = try await sql.run("SELECT priority_tier FROM passengers WHERE passenger_id = \(passengerID)")
                 .first.flatMap { try $0.optionalString("priority_tier") }.flatMap(PriorityTier.init(rawValue:))
             do {
                 try await sql.run("""
                     INSERT INTO waitlist_entries (waitlist_id, flight_id, passenger_id, cabin, seat_type, seats, priority_rank,
                                                   state, joined_at, updated_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, 'WAITING', $8, $8)
-                    """, [.id(id), .text(flightID.rawValue), .id(passengerID), .optional(preferences.cabin?.rawValue),
-                          .text(preferences.seatType.rawValue), .text(preferences.seats.map(\.description).joined(separator: ",")),
-                          .int(Int64(tier?.rank ?? PriorityTier.noTierRank)), .date(now)])
+                    VALUES (\(id), \(flightID.rawValue), \(passengerID), \(preferences.cabin?.rawValue), \(preferences.seatType.rawValue), \(preferences.seats.map(\.description).joined(separator: ",")), \(Int64(tier?.rank ?? PriorityTier.noTierRank)), 'WAITING', \(now), \(now))
+                    """)
             } catch SQLDriverError.uniqueViolation {
                 // The transaction is void now (PostgreSQL): the existing entry is looked up after it.
                 throw DomainError.alreadyWaiting(id)
@@ -64,7 +61,7 @@ extension SQLStore {
     }
 
     public func waitlistEntry(_ id: UUID) async throws -> WaitlistEntry? {
-        try await database.run("SELECT \(Self.waitlistColumns) FROM waitlist_entries WHERE waitlist_id = $1", [.id(id)])
+        try await database.run("SELECT \(raw: Self.waitlistColumns) FROM waitlist_entries WHERE waitlist_id = \(id)")
             .first?.waitlistEntry()
     }
 
@@ -72,9 +69,9 @@ extension SQLStore {
         guard entry.state == .waiting else { return nil }
         let ahead = try await database.run("""
             SELECT COUNT(*) AS n FROM waitlist_entries
-            WHERE flight_id = $1 AND state = 'WAITING'
-              AND (priority_rank < $2 OR (priority_rank = $2 AND (joined_at < $3 OR (joined_at = $3 AND sequence < $4))))
-            """, [.text(entry.flightID.rawValue), .int(Int64(entry.priorityRank)), .date(entry.joinedAt), .int(entry.sequence)])
+            WHERE flight_id = \(entry.flightID.rawValue) AND state = 'WAITING'
+              AND (priority_rank < \(Int64(entry.priorityRank)) OR (priority_rank = \(Int64(entry.priorityRank)) AND (joined_at < \(entry.joinedAt) OR (joined_at = \(entry.joinedAt) AND sequence < \(entry.sequence)))))
+            """)
             .first?.int("n") ?? 0
         return Int(ahead) + 1
     }
@@ -82,8 +79,8 @@ extension SQLStore {
     public func leaveWaitlist(_ id: UUID, by passengerID: PassengerID, at now: Date) async throws -> WaitlistEntry {
         try await database.transaction { sql in
             guard let entry = try await sql.run("""
-                SELECT \(Self.waitlistColumns) FROM waitlist_entries WHERE waitlist_id = $1\(database.dialect.lockForUpdate)
-                """, [.id(id)]).first?.waitlistEntry()
+                SELECT \(raw: Self.waitlistColumns) FROM waitlist_entries WHERE waitlist_id = \(id)\(raw: database.dialect.lockForUpdate)
+                """).first?.waitlistEntry()
             else { throw DomainError.waitlistEntryNotFound(id) }
             let left = try WaitlistRules.leave(entry, by: passengerID, at: now)
             try await update(left, from: entry.state, sql)
@@ -96,8 +93,7 @@ extension SQLStore {
 
     public func offerSeat(flightID: FlightID, seatID: SeatID, at now: Date) async throws -> WaitlistEntry? {
         let winner = try await database.transaction { sql -> WaitlistEntry? in
-            guard let flight = try await sql.run("SELECT \(Self.flightColumns) FROM flights WHERE flight_id = $1",
-                                                 [.text(flightID.rawValue)]).first?.flight(),
+            guard let flight = try await sql.run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(flightID.rawValue)").first?.flight(),
                   let seat = try await seats(of: flightID, sql).first(where: { $0.id == seatID })
             else { return nil }
             let (free, expired) = try await availableSeats(of: flightID, among: [seat], at: now, sql)
@@ -113,9 +109,9 @@ extension SQLStore {
     public func closeWaitlist(flightID: FlightID, at now: Date) async throws -> [WaitlistEntry] {
         try await database.transaction { sql in
             let expired = try await sql.run("""
-                UPDATE waitlist_entries SET state = 'EXPIRED', updated_at = $2 WHERE flight_id = $1 AND state = 'WAITING'
-                RETURNING \(Self.waitlistColumns)
-                """, [.text(flightID.rawValue), .date(now)]).map { try $0.waitlistEntry() }
+                UPDATE waitlist_entries SET state = 'EXPIRED', updated_at = \(now) WHERE flight_id = \(flightID.rawValue) AND state = 'WAITING'
+                RETURNING \(raw: Self.waitlistColumns)
+                """).map { try $0.waitlistEntry() }
             try await appendEvents(expired.map {
                 EventRecord(flightID: flightID, kind: "WAITLIST_EXPIRED", passengerID: $0.passengerID, waitlistID: $0.id,
                             actor: .system("waitlist"), from: WaitlistState.waiting.rawValue, to: WaitlistState.expired.rawValue,
@@ -133,13 +129,13 @@ extension SQLStore {
     /// meanwhile (the store's uniqueness rule decides), the offer is undone and nobody gets it.
     func offer(_ seat: Seat, on flight: Flight, at now: Date,
                _ sql: any SQLExecutor) async throws -> (winner: WaitlistEntry, transitions: [HoldTransition])? {
-        try await sql.run("SAVEPOINT offer_seat", [])
+        try await sql.run("SAVEPOINT offer_seat")
         do {
             let offered = try await offerInSavepoint(seat, on: flight, at: now, sql)
-            try await sql.run("RELEASE SAVEPOINT offer_seat", [])
+            try await sql.run("RELEASE SAVEPOINT offer_seat")
             return offered
         } catch SQLDriverError.uniqueViolation {
-            try await sql.run("ROLLBACK TO SAVEPOINT offer_seat", [])
+            try await sql.run("ROLLBACK TO SAVEPOINT offer_seat")
             return nil
         }
     }
@@ -148,9 +144,9 @@ extension SQLStore {
                                   _ sql: any SQLExecutor) async throws -> (winner: WaitlistEntry, transitions: [HoldTransition])? {
         guard !WaitlistRules.isClosed(flight, at: now, closeBefore: checkinCloses), !flight.hasDeparted(at: now) else { return nil }
         let entries = try await sql.run("""
-            SELECT \(Self.waitlistColumns) FROM waitlist_entries WHERE flight_id = $1 AND state = 'WAITING'
-            ORDER BY priority_rank, joined_at, sequence\(database.dialect.lockForUpdate)
-            """, [.text(flight.id.rawValue)]).map { try $0.waitlistEntry() }
+            SELECT \(raw: Self.waitlistColumns) FROM waitlist_entries WHERE flight_id = \(flight.id.rawValue) AND state = 'WAITING'
+            ORDER BY priority_rank, joined_at, sequence\(raw: database.dialect.lockForUpdate)
+            """).map { try $0.waitlistEntry() }
         let decisions = WaitlistRules.pick(seat, from: entries)
         // Skips are kept for the entries ahead in line (the ones that may ask why), up to a bound.
         try await appendEvents(decisions.prefix(Self.recordedSkipsPerOffer).compactMap { decision in
@@ -161,18 +157,17 @@ extension SQLStore {
         }, at: now, sql)
         guard let winner = decisions.last, winner.outcome == .assigned else { return nil }
         let passengerHolds = try await sql.run("""
-            SELECT \(Self.holdColumns) FROM holds
-            WHERE flight_id = $1 AND passenger_id = $2 AND state IN ('HELD', 'CONFIRMED')\(database.dialect.lockForUpdate)
-            """, [.text(flight.id.rawValue), .id(winner.entry.passengerID)]).holds()
+            SELECT \(raw: Self.holdColumns) FROM holds
+            WHERE flight_id = \(flight.id.rawValue) AND passenger_id = \(winner.entry.passengerID) AND state IN ('HELD', 'CONFIRMED')\(raw: database.dialect.lockForUpdate)
+            """).holds()
         let placement = HoldRules.assignFromWaitlist(id: ids(), flightID: flight.id, seatID: seat.id,
                                                      passengerID: winner.entry.passengerID,
                                                      passengerHolds: passengerHolds, now: now)
         for transition in placement.transitions.dropLast() { try await apply(transition, sql) }
         let hold = placement.newHold
         try await sql.run("""
-            INSERT INTO holds (\(Self.holdColumns)) VALUES ($1, $2, $3, $4, 'CONFIRMED', $5, $6, $7)
-            """, [.id(hold.id), .text(flight.id.rawValue), .text(seat.id.description), .id(hold.passengerID),
-                  .date(hold.createdAt), .date(hold.expiresAt), .date(hold.updatedAt)])
+            INSERT INTO holds (\(raw: Self.holdColumns)) VALUES (\(hold.id), \(flight.id.rawValue), \(seat.id.description), \(hold.passengerID), 'CONFIRMED', \(hold.createdAt), \(hold.expiresAt), \(hold.updatedAt))
+            """)
         let assigned = try WaitlistRules.assign(winner.entry, seat: seat.id, hold: hold.id, at: now)
         try await update(assigned, from: .waiting, sql)
         try await appendEvents([EventRecord(flightID: flight.id, kind: "WAITLIST_ASSIGNED", seatID: seat.id, holdID: hold.id,
@@ -189,16 +184,14 @@ extension SQLStore {
 
     private func update(_ entry: WaitlistEntry, from state: WaitlistState, _ sql: any SQLExecutor) async throws {
         let changed = try await sql.run("""
-            UPDATE waitlist_entries SET state = $2, seat_id = $3, hold_id = $4, updated_at = $5
-            WHERE waitlist_id = $1 AND state = $6 RETURNING waitlist_id
-            """, [.id(entry.id), .text(entry.state.rawValue), .optional(entry.seatID?.description),
-                  .optional(entry.holdID?.uuidString.lowercased()), .date(entry.updatedAt), .text(state.rawValue)])
+            UPDATE waitlist_entries SET state = \(entry.state.rawValue), seat_id = \(entry.seatID?.description), hold_id = \(entry.holdID?.uuidString.lowercased()), updated_at = \(entry.updatedAt)
+            WHERE waitlist_id = \(entry.id) AND state = \(state.rawValue) RETURNING waitlist_id
+            """)
         guard !changed.isEmpty else { throw DomainError.concurrentChange }
     }
 
     func seats(of flightID: FlightID, _ sql: any SQLExecutor) async throws -> [Seat] {
-        try await sql.run("SELECT seat_id, cabin, characteristics FROM seats WHERE flight_id = $1 ORDER BY position",
-                          [.text(flightID.rawValue)]).map { try $0.seat() }
+        try await sql.run("SELECT seat_id, cabin, characteristics FROM seats WHERE flight_id = \(flightID.rawValue) ORDER BY position").map { try $0.seat() }
     }
 
     /// Those of `seats` with no live hold now. Lapsed HELD holds of the flight are expired on the
@@ -208,14 +201,14 @@ extension SQLStore {
         // Rows another transaction holds are skipped, never waited for: waiting here, with other
         // rows already locked, is how deadlocks start. That transaction expires or sweeps them.
         let stale = try await sql.run("""
-            UPDATE holds SET state = 'EXPIRED', updated_at = $2
-            WHERE hold_id IN (SELECT hold_id FROM holds WHERE flight_id = $1 AND state = 'HELD' AND expires_at <= $2
-                              ORDER BY hold_id\(database.dialect.claimUnlocked))
-            RETURNING \(Self.holdColumns)
-            """, [.text(flightID.rawValue), .date(now)]).holds()
+            UPDATE holds SET state = 'EXPIRED', updated_at = \(now)
+            WHERE hold_id IN (SELECT hold_id FROM holds WHERE flight_id = \(flightID.rawValue) AND state = 'HELD' AND expires_at <= \(now)
+                              ORDER BY hold_id\(raw: database.dialect.claimUnlocked))
+            RETURNING \(raw: Self.holdColumns)
+            """).holds()
         let taken = Set(try await sql.run("""
-            SELECT seat_id FROM holds WHERE flight_id = $1 AND state IN ('HELD', 'CONFIRMED')
-            """, [.text(flightID.rawValue)]).map { try $0.seatID("seat_id") })
+            SELECT seat_id FROM holds WHERE flight_id = \(flightID.rawValue) AND state IN ('HELD', 'CONFIRMED')
+            """).map { try $0.seatID("seat_id") })
         return (seats.filter { !taken.contains($0.id) }, stale.map(HoldRules.sweptExpiry))
     }
 }

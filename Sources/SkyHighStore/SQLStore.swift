@@ -31,7 +31,7 @@ public struct SQLStore: SkyHighStore {
     /// Reachable and writable: a database that only reads (a standby, a primary being demoted)
     /// is not ready for requests.
     public func ping() async throws {
-        guard let row = try await database.run("SELECT \(database.dialect.readOnly) AS read_only", []).first else {
+        guard let row = try await database.run("SELECT \(raw: database.dialect.readOnly) AS read_only").first else {
             throw StoreUnavailableError("the database answered nothing")
         }
         if try row.int("read_only") != 0 { throw StoreUnavailableError("the database is read-only") }
@@ -39,7 +39,7 @@ public struct SQLStore: SkyHighStore {
 
     public func storeTime() async throws -> Date? {
         guard let clock = database.dialect.clock else { return nil }
-        return try await database.run("SELECT \(clock) AS now", []).first?.date("now")
+        return try await database.run("SELECT \(raw: clock) AS now").first?.date("now")
     }
 }
 
@@ -96,11 +96,4 @@ extension SQLRow {
 
 extension Array where Element == SQLRow {
     func holds() throws -> [Hold] { try map { try $0.hold() } }
-}
-
-/// Builds `($1, $2, $3), ($4, $5, $6)` for a multi-row insert.
-func placeholders(rows: Int, columns: Int) -> String {
-    (0..<rows).map { row in
-        "(" + (1...columns).map { "$\(row * columns + $0)" }.joined(separator: ", ") + ")"
-    }.joined(separator: ", ")
 }

@@ -120,7 +120,9 @@ import Testing
 
     @Test func aServiceSlowerThanTheTimeLimitIsUnavailable() async throws {
         let mocks = mocks
-        mocks.behaviour.set(latencyMs: 1_000)
+        // The mock answers after 5 s; a call that gives up at 100 ms returns long before, however
+        // loaded the machine.
+        mocks.behaviour.set(latencyMs: 5_000)
         try await LocalServer.runMockServices(mocks) { base async throws in
             let weights = weights(base, retries: 0, timeout: .milliseconds(100))
             let started = ContinuousClock.now
@@ -128,7 +130,7 @@ import Testing
                 try await weights.weigh(checkinID: UUID(), tag: BagTag("ABC123")!, declaredGrams: nil)
             }
             #expect(error?.reason == "timed out after 100 ms")
-            #expect(ContinuousClock.now - started < .milliseconds(900))
+            #expect(ContinuousClock.now - started < .seconds(4))
             mocks.behaviour.set(latencyMs: 0)
         }
     }

@@ -51,17 +51,19 @@ struct RedisOutageTests {
                         }
                     }
                 }
-                #expect(took < .seconds(2), "200 calls while Redis was down took \(took)")
+                // Each fails at once; the bound is generous so that a loaded machine cannot fail it.
+                #expect(took < .seconds(10), "200 calls while Redis was down took \(took)")
 
                 try await server.start()
                 #expect(await eventually { client.isConnected }, "not reconnected: \(client.state)")
                 // A new server: nothing was saved.
                 #expect(try await client.send("GET", "k").isNull)
                 #expect(try await client.send("INCR", "k") == .integer(1))
+                // The state stream reports after the client has changed state: wait for it.
+                #expect(await eventually { states.all.last == .connected }, "\(states.all)")
                 let seen = states.all
                 let firstLoss = seen.firstIndex { if case .disconnected(.connectionClosed) = $0 { true } else { false } }
                 #expect(firstLoss != nil, "\(seen)")
-                #expect(seen.last == .connected)
             }
         }
     }
