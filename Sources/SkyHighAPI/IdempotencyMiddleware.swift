@@ -5,9 +5,10 @@ import Hummingbird
 import NIOCore
 import SkyHighCore
 
-/// `Idempotency-Key` on a POST: the first request with a key runs and its answer is stored;
-/// a repeat with the same key and body gets that answer again and changes nothing; the same key
-/// with another body is 422. Keys are scoped to the client and the route.
+/// `Idempotency-Key` on a POST: the first request with a key runs as one store transaction that
+/// also stores its answer, so the effect and the answer commit together or not at all; a repeat
+/// with the same key and body gets that answer again and changes nothing; the same key with
+/// another body is 422. Keys are scoped to the client and the route.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     static let header = HTTPField.Name("Idempotency-Key")!
@@ -28,43 +29,57 @@ struct IdempotencyMiddleware: RouterMiddleware {
         let body = try await request.collectBody(upTo: JSONBody.maximumBytes)
         let scope = IdempotencyScope(client: context.clientKey, route: request.uri.path, key: key)
         let hash = SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined()
-        let store = environment.store
-        switch try await store.claim(scope, requestHash: hash, at: environment.clock.now()) {
+        let collected = request
+        let environment = environment
+        // The chain is called inside `runIdempotently`, which returns before this does.
+        let run = try await withoutActuallyEscaping(next) { next in
+            let rest = NextInChain(next)
+            return try await environment.store.runIdempotently(scope, requestHash: hash, at: environment.clock.now()) {
+                let response: Response
+                do {
+                    response = try await rest.call(collected, context)
+                } catch {
+                    response = ProblemMapping.problem(for: error, logger: context.logger).response
+                }
+                let collector = BodyCollector()
+                try await response.body.write(collector)
+                // Answers that a retry could change (server faults, throttling) are not kept.
+                return IdempotentAnswer(
+                    response: StoredResponse(status: response.status.code,
+                                             contentType: response.headers[.contentType] ?? "application/json",
+                                             body: Data(buffer: collector.buffer), location: response.headers[.location]),
+                    keep: response.status.code < 500 && response.status != .tooManyRequests)
+            }
+        }
+        switch run {
+        case .performed(let stored):
+            return Self.response(stored, replayed: false)
         case .replay(let stored):
-            var headers: HTTPFields = [.contentType: stored.contentType, Self.replayedHeader: "true"]
-            if let location = stored.location { headers[.location] = location }
-            return Response(status: .init(code: stored.status), headers: headers,
-                            body: .init(byteBuffer: ByteBuffer(bytes: stored.body)))
+            return Self.response(stored, replayed: true)
         case .mismatch:
             throw Problem("idempotency-key-reused", .unprocessableContent, "Idempotency key reused",
                           "this Idempotency-Key was used with a different request")
         case .inProgress:
             throw Problem("idempotency-in-progress", .conflict, "Request in progress",
                           "a request with this Idempotency-Key is still being processed")
-        case .claimed:
-            break
         }
-        let response: Response
-        do {
-            response = try await next(request, context)
-        } catch {
-            response = ProblemMapping.problem(for: error, logger: context.logger).response
-        }
-        // Answers that a retry could change (server faults, throttling) are not kept.
-        guard response.status.code < 500, response.status != .tooManyRequests else {
-            try await store.abandon(scope)
-            return response
-        }
-        let collector = BodyCollector()
-        try await response.body.write(collector)
-        let bytes = collector.buffer
-        try await store.complete(scope, response: StoredResponse(
-            status: response.status.code, contentType: response.headers[.contentType] ?? "application/json",
-            body: Data(buffer: bytes), location: response.headers[.location]))
-        var replay = response
-        replay.body = .init(byteBuffer: bytes)
-        return replay
     }
+
+    private static func response(_ stored: StoredResponse, replayed: Bool) -> Response {
+        var headers: HTTPFields = [.contentType: stored.contentType]
+        if replayed { headers[replayedHeader] = "true" }
+        if let location = stored.location { headers[.location] = location }
+        return Response(status: .init(code: stored.status), headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(bytes: stored.body)))
+    }
+}
+
+/// The rest of the middleware chain, run inside the store's transaction for the key. The store
+/// may run that transaction on a task of its own (to bound it by the store's deadline), and this
+/// middleware waits for it, so the chain is called once, by one task at a time, as any `next` is.
+private struct NextInChain: @unchecked Sendable {
+    let call: (Request, AppRequestContext) async throws -> Response
+    init(_ call: @escaping (Request, AppRequestContext) async throws -> Response) { self.call = call }
 }
 
 /// Gathers a response body so that it can be stored.

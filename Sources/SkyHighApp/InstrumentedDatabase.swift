@@ -24,6 +24,12 @@ struct InstrumentedDatabase: SQLDatabase {
         return try await base.transaction(body)
     }
 
+    func unitOfWork<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        inFlight.increment()
+        defer { inFlight.decrement() }
+        return try await base.unitOfWork(body)
+    }
+
     @discardableResult
     func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         inFlight.increment()

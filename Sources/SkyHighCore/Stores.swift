@@ -174,9 +174,22 @@ public struct IdempotencyScope: Sendable, Hashable {
     }
 }
 
-public enum IdempotencyClaim: Sendable, Equatable {
-    /// First use of the key: the caller runs the request and then completes or abandons the claim.
-    case claimed
+/// What one request with an `Idempotency-Key` answered, and whether to keep it: an answer that
+/// changed nothing a retry could not change too (a 5xx, a 429) is not kept.
+public struct IdempotentAnswer: Sendable, Equatable {
+    public let response: StoredResponse
+    public let keep: Bool
+
+    public init(response: StoredResponse, keep: Bool) {
+        self.response = response
+        self.keep = keep
+    }
+}
+
+public enum IdempotentRun: Sendable, Equatable {
+    /// First use of the key: the request ran, and its effect and answer committed together
+    /// (or, for an answer not kept, neither did).
+    case performed(StoredResponse)
     /// The key was used before with the same request: here is the first answer.
     case replay(StoredResponse)
     /// The key was used before with a different request.
@@ -186,9 +199,12 @@ public enum IdempotencyClaim: Sendable, Equatable {
 }
 
 public protocol IdempotencyStore: Sendable {
-    func claim(_ scope: IdempotencyScope, requestHash: String, at now: Date) async throws -> IdempotencyClaim
-    func complete(_ scope: IdempotencyScope, response: StoredResponse) async throws
-    func abandon(_ scope: IdempotencyScope) async throws
+    /// Runs `perform` as one transaction with the key's record: its store calls join that
+    /// transaction, and its effect commits together with its answer. Whatever process dies at
+    /// whatever moment, a retry with the same key replays the answer of the effect that happened
+    /// or performs it for the first time, never twice.
+    func runIdempotently(_ scope: IdempotencyScope, requestHash: String, at now: Date,
+                         _ perform: @Sendable () async throws -> IdempotentAnswer) async throws -> IdempotentRun
 }
 
 /// What the Payment service reported about an intent, through the webhook or when asked.

@@ -27,7 +27,20 @@ public final class PostgresBackend: SQLDatabase {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await withConnection { [logger] connection in
+        try await transaction(within: deadline, body)
+    }
+
+    /// A request's whole transaction may also wait for the Weight or Payment service (each call
+    /// has its own time limit), so it gets `unitFactor` times the deadline.
+    public func unitOfWork<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await transaction(within: deadline.map { $0 * Self.unitFactor }, body)
+    }
+
+    static let unitFactor = 10
+
+    private func transaction<T: Sendable>(within deadline: Duration?,
+                                          _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await withConnection(within: deadline) { [logger] connection in
             let executor = Executor(connection: connection, logger: logger)
             try await executor.run("BEGIN", [])
             do {
@@ -53,8 +66,10 @@ public final class PostgresBackend: SQLDatabase {
     /// deadline the wait for a connection is cancelled, and a query in flight is ended by closing
     /// its connection (the pool replaces it). Either way the caller gets a
     /// ``StoreUnavailableError`` (503) promptly, never a hang.
-    func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await Self.translatingErrors {
+    func withConnection<T: Sendable>(within deadline: Duration?? = .none,
+                                     _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let deadline = deadline ?? self.deadline
+        return try await Self.translatingErrors {
             guard let deadline else { return try await client.withConnection(body) }
             // The task group ends only after both tasks have, so `body` never outlives this call.
             return try await withoutActuallyEscaping(body) { body in
@@ -106,12 +121,17 @@ public final class PostgresBackend: SQLDatabase {
             throw PostgresServerError(error)
         } catch let error as PSQLError {
             throw StoreUnavailableError("\(error.code)")
-        } catch let error where error is DomainError || error is SQLDriverError || error is StoreUnavailableError
-            || error is CancellationError || error is SQLRowError {
-            throw error
-        } catch {
+        } catch let error where Self.isConnectionFailure(error) {
             throw StoreUnavailableError(String(describing: type(of: error)))
         }
+    }
+
+    /// An error from the connection or the pool (NIO's channel and I/O errors, the pool's own):
+    /// the database could not be reached. Anything else (the store's own errors, what a body
+    /// threw) passes through as it is.
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        let module = String(reflecting: type(of: error)).prefix { $0 != "." }
+        return module.hasPrefix("NIO") || module == "PostgresNIO" || module == "_ConnectionPoolModule"
     }
 
     struct Executor: SQLExecutor {

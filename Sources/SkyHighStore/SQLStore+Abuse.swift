@@ -3,7 +3,7 @@ import SkyHighCore
 
 extension SQLStore {
     public func recordIncident(_ incident: Incident) async throws {
-        try await database.transaction { sql in
+        try await transaction { sql in
             try await sql.run("""
                 INSERT INTO incidents (incident_id, client_key, rule, first_at, last_at, evidence, blocked_until)
                 VALUES (\(incident.id), \(incident.clientKey), \(incident.rule), \(incident.firstAt), \(incident.lastAt), \(incident.evidence), \(incident.blockedUntil))
@@ -19,7 +19,7 @@ extension SQLStore {
     }
 
     public func incidents(limit: Int) async throws -> [Incident] {
-        try await database.run("""
+        try await run("""
             SELECT incident_id, client_key, rule, first_at, last_at, evidence, blocked_until FROM incidents
             ORDER BY last_at DESC LIMIT \(Int64(limit))
             """).map { row in
@@ -31,14 +31,14 @@ extension SQLStore {
 
     public func activeBlocks(at now: Date) async throws -> [String: Date] {
         var blocks: [String: Date] = [:]
-        for row in try await database.run("SELECT client_key, blocked_until FROM blocks WHERE blocked_until > \(now)") {
+        for row in try await run("SELECT client_key, blocked_until FROM blocks WHERE blocked_until > \(now)") {
             blocks[try row.string("client_key")] = try row.date("blocked_until")
         }
         return blocks
     }
 
     public func liftBlock(_ clientKey: String, at now: Date) async throws -> Bool {
-        try await database.transaction { sql in
+        try await transaction { sql in
             let lifted = try await sql.run("""
                 DELETE FROM blocks WHERE client_key = \(clientKey) RETURNING blocked_until
                 """)

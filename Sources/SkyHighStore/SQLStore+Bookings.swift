@@ -3,7 +3,7 @@ import SkyHighCore
 
 extension SQLStore {
     public func createBooking(_ booking: Booking, at now: Date) async throws {
-        try await database.transaction { sql in
+        try await transaction { sql in
             guard try await !sql.run("SELECT 1 AS one FROM flights WHERE flight_id = \(booking.flightID.rawValue)").isEmpty
             else { throw DomainError.flightNotFound(booking.flightID) }
             do {
@@ -31,7 +31,7 @@ extension SQLStore {
     }
 
     private func loadBooking(where condition: SQLStatement) async throws -> Booking? {
-        let rows = try await database.run("""
+        let rows = try await run("""
             SELECT b.booking_reference, b.flight_id, p.passenger_id, p.first_name, p.last_name, p.priority_tier
             FROM bookings b JOIN passengers p ON p.booking_reference = b.booking_reference
             WHERE \(condition)
@@ -48,13 +48,13 @@ extension SQLStore {
     }
 
     public func createSession(tokenHash: String, booking: BookingReference, createdAt: Date, expiresAt: Date) async throws {
-        try await database.run("""
+        try await run("""
             INSERT INTO sessions (token_hash, booking_reference, created_at, expires_at) VALUES (\(tokenHash), \(booking.rawValue), \(createdAt), \(expiresAt))
             """)
     }
 
     public func sessionBooking(tokenHash: String, at now: Date) async throws -> BookingReference? {
-        try await database.run("SELECT booking_reference FROM sessions WHERE token_hash = \(tokenHash) AND expires_at > \(now)")
+        try await run("SELECT booking_reference FROM sessions WHERE token_hash = \(tokenHash) AND expires_at > \(now)")
             .first.flatMap { BookingReference(try $0.string("booking_reference")) }
     }
 }

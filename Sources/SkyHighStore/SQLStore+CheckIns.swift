@@ -12,7 +12,7 @@ extension SQLStore {
     public func startCheckIn(flightID: FlightID, passengerID: PassengerID,
                              at now: Date) async throws -> (checkIn: CheckIn, created: Bool) {
         let id = ids()
-        return try await database.transaction { sql in
+        return try await transaction { sql in
             guard let flight = try await flight(flightID, sql) else { throw DomainError.flightNotFound(flightID) }
             if let open = try await openCheckIn(flightID, passengerID, sql) { return (open, false) }
             let start = try CheckInRules.start(id: id, flight: flight, passengerID: passengerID, now: now,
@@ -32,7 +32,7 @@ extension SQLStore {
     }
 
     public func checkIn(_ id: UUID) async throws -> CheckIn? {
-        try await database.transaction { sql in
+        try await transaction { sql in
             guard let row = try await sql.run("SELECT \(raw: Self.checkInColumns) FROM checkins WHERE checkin_id = \(id)").first
             else { return nil }
             return try await loaded(row, sql)
@@ -40,13 +40,13 @@ extension SQLStore {
     }
 
     public func checkInHistory(_ id: UUID) async throws -> [FlightEvent] {
-        try await database.run("""
+        try await run("""
             SELECT \(raw: Self.eventColumns) FROM flight_events WHERE checkin_id = \(id) ORDER BY sequence
             """).map { try $0.flightEvent() }
     }
 
     public func saveCheckIn(_ update: CheckInUpdate, expectedRevision: Int64, at now: Date) async throws -> CheckIn {
-        let saved = try await database.transaction { sql in
+        let saved = try await transaction { sql in
             let current = try await lockedCheckIn(update.checkIn.id, sql)
             guard current.revision == expectedRevision else { throw DomainError.concurrentChange }
             return try await write(update, over: current, at: now, sql)
@@ -57,13 +57,13 @@ extension SQLStore {
 
     public func changeCheckIn(_ id: UUID, at now: Date,
                               _ decide: @Sendable (CheckIn) throws -> CheckInUpdate) async throws -> CheckIn {
-        let changed = try await database.transaction { sql in try await change(id, at: now, sql, decide) }
+        let changed = try await transaction { sql in try await change(id, at: now, sql, decide) }
         jobsEnqueued()
         return changed
     }
 
     public func recordPaymentEvent(_ event: PaymentEvent, policy: BaggagePolicy, at now: Date) async throws -> PaymentEventOutcome {
-        let outcome = try await database.transaction { sql -> PaymentEventOutcome in
+        let outcome = try await transaction { sql -> PaymentEventOutcome in
             let owner = try await sql.run("SELECT checkin_id FROM payments WHERE payment_intent_id = \(event.intentID)").first?.uuid("checkin_id")
             // First writer of an event id wins; a repeat (even a concurrent one) finds the row.
             let fresh = try await sql.run("""
@@ -84,13 +84,13 @@ extension SQLStore {
     }
 
     public func payment(_ intentID: String) async throws -> (payment: Payment, checkinID: UUID)? {
-        guard let row = try await database.run("SELECT \(raw: Self.paymentColumns) FROM payments WHERE payment_intent_id = \(intentID)").first
+        guard let row = try await run("SELECT \(raw: Self.paymentColumns) FROM payments WHERE payment_intent_id = \(intentID)").first
         else { return nil }
         return (try row.payment(), try row.uuid("checkin_id"))
     }
 
     public func closeCheckIns(flightID: FlightID, at now: Date) async throws -> [CheckIn] {
-        try await database.transaction { sql in
+        try await transaction { sql in
             let open = try await sql.run("""
                 SELECT checkin_id FROM checkins WHERE flight_id = \(flightID.rawValue) AND state IN ('IN_PROGRESS', 'WAITING_FOR_PAYMENT')
                 ORDER BY checkin_id

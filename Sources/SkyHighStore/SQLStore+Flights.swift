@@ -5,7 +5,7 @@ extension SQLStore {
     static let flightColumns = "flight_id, flight_number, origin, destination, departure_time, aircraft_type"
 
     public func createFlight(_ flight: Flight, seats: [Seat], at now: Date) async throws -> Flight {
-        try await database.transaction { sql in
+        try await transaction { sql in
             do {
                 try await sql.run("""
                     INSERT INTO flights (\(raw: Self.flightColumns), version, created_at)
@@ -33,12 +33,12 @@ extension SQLStore {
     }
 
     public func flight(_ id: FlightID) async throws -> Flight? {
-        try await database.run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(id.rawValue)").first?.flight()
+        try await run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(id.rawValue)").first?.flight()
     }
 
     public func seatMap(_ id: FlightID, at now: Date) async throws -> SeatMap? {
         // One statement, so the version and the seat states come from one snapshot.
-        let rows = try await database.run("""
+        let rows = try await run("""
             SELECT \(raw: database.dialect.seatVersions.flightVersion) AS version, s.seat_id, s.cabin, s.characteristics, h.state, h.expires_at
             FROM flights f
             JOIN seats s ON s.flight_id = f.flight_id
@@ -67,11 +67,11 @@ extension SQLStore {
     }
 
     public func seat(_ id: SeatID, on flightID: FlightID) async throws -> Seat? {
-        try await database.run("SELECT seat_id, cabin, characteristics FROM seats WHERE flight_id = \(flightID.rawValue) AND seat_id = \(id.description)").first?.seat()
+        try await run("SELECT seat_id, cabin, characteristics FROM seats WHERE flight_id = \(flightID.rawValue) AND seat_id = \(id.description)").first?.seat()
     }
 
     public func seatEvents(of id: FlightID, afterVersion version: Int64, limit: Int) async throws -> SeatEventBatch {
-        let rows = try await database.run("""
+        let rows = try await run("""
             SELECT \(raw: Self.eventColumns), CASE WHEN version < \(raw: database.dialect.seatVersions.settled) THEN 1 ELSE 0 END AS final
             FROM flight_events
             WHERE flight_id = \(id.rawValue) AND version > \(version) AND version IN (
@@ -88,7 +88,7 @@ extension SQLStore {
         var versions: [FlightID: Int64] = [:]
         for chunk in stride(from: 0, to: ids.count, by: 500) {
             let slice = Array(ids[chunk..<min(chunk + 500, ids.count)])
-            for row in try await database.run("""
+            for row in try await run("""
                 SELECT f.flight_id, \(raw: database.dialect.seatVersions.flightVersion) AS version
                 FROM flights f WHERE f.flight_id IN (\(list: slice.map { .text($0.rawValue) }))
                 """) {
@@ -99,13 +99,13 @@ extension SQLStore {
     }
 
     public func upcomingFlights(after now: Date, limit: Int) async throws -> [FlightID] {
-        try await database.run("""
+        try await run("""
             SELECT flight_id FROM flights WHERE departure_time > \(now) ORDER BY departure_time, flight_id LIMIT \(Int64(limit))
             """).map { try $0.flightID("flight_id") }
     }
 
     public func events(of id: FlightID) async throws -> [FlightEvent] {
-        try await database.run("""
+        try await run("""
             SELECT \(raw: Self.eventColumns) FROM flight_events WHERE flight_id = \(id.rawValue) ORDER BY sequence
             """).map { try $0.flightEvent() }
     }

@@ -7,7 +7,7 @@ extension SQLStore {
     public func placeHold(flightID: FlightID, seatID: SeatID, passengerID: PassengerID,
                           at now: Date, duration: TimeInterval) async throws -> Hold {
         let holdID = ids()
-        if let fast = database.seatWrites {
+        if let fast = seatWrites {
             let planned = Hold(id: holdID, flightID: flightID, seatID: seatID, passengerID: passengerID, state: .held,
                                createdAt: now, expiresAt: (now + duration).truncatedToMilliseconds, updatedAt: now)
             let written: [SQLRow]
@@ -18,7 +18,7 @@ extension SQLStore {
             }
             if let hold = try settle(written, flightID: flightID, seatID: seatID, holdID: holdID) { return hold }
         }
-        let hold = try await database.transaction { sql in
+        let hold = try await transaction { sql in
             guard let flight = try await sql.run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(flightID.rawValue)").first?.flight()
             else { throw DomainError.flightNotFound(flightID) }
             guard try await !sql.run("SELECT 1 AS one FROM seats WHERE flight_id = \(flightID.rawValue) AND seat_id = \(seatID.description)").isEmpty
@@ -50,21 +50,21 @@ extension SQLStore {
             return hold
         }
         jobsEnqueued()
-        signals.seatsChanged(flightID)
+        seatsChanged(flightID)
         return hold
     }
 
     public func hold(_ id: HoldID) async throws -> Hold? {
-        try await database.run("SELECT \(raw: Self.holdColumns) FROM holds WHERE hold_id = \(id)").first?.hold()
+        try await run("SELECT \(raw: Self.holdColumns) FROM holds WHERE hold_id = \(id)").first?.hold()
     }
 
     public func confirmHold(_ id: HoldID, byOneOf passengers: [PassengerID], at now: Date) async throws -> Hold {
-        if let fast = database.seatWrites,
+        if let fast = seatWrites,
            let hold = try settle(try await fast.confirmHold(id, passengers: passengers, at: now, attempts: jobAttempts,
                                                             requestID: RequestTrace.id), holdID: id) {
             return hold
         }
-        let confirmed = try await database.transaction { sql in
+        let confirmed = try await transaction { sql in
             let hold = try await lockedHold(id, sql)
             guard passengers.contains(hold.passengerID) else { throw DomainError.notYourBooking }
             let previous = try await sql.run("""
@@ -77,17 +77,17 @@ extension SQLStore {
             return confirmation.confirmed
         }
         jobsEnqueued()
-        signals.seatsChanged(confirmed.flightID)
+        seatsChanged(confirmed.flightID)
         return confirmed
     }
 
     public func cancelHold(_ id: HoldID, byOneOf passengers: [PassengerID], at now: Date) async throws -> Hold {
-        if let fast = database.seatWrites,
+        if let fast = seatWrites,
            let hold = try settle(try await fast.cancelHold(id, passengers: passengers, at: now, attempts: jobAttempts,
                                                            requestID: RequestTrace.id), holdID: id) {
             return hold
         }
-        let cancelled = try await database.transaction { sql in
+        let cancelled = try await transaction { sql in
             let hold = try await lockedHold(id, sql)
             guard passengers.contains(hold.passengerID) else { throw DomainError.notYourBooking }
             guard let flight = try await self.flight(hold.flightID, sql) else { throw DomainError.flightNotFound(hold.flightID) }
@@ -97,7 +97,7 @@ extension SQLStore {
             return transition.hold
         }
         jobsEnqueued()
-        signals.seatsChanged(cancelled.flightID)
+        seatsChanged(cancelled.flightID)
         return cancelled
     }
 
@@ -120,7 +120,7 @@ extension SQLStore {
         case "placed", "confirmed", "cancelled":
             let hold = try about(nil) { $0 }
             jobsEnqueued()
-            signals.seatsChanged(hold.flightID)
+            seatsChanged(hold.flightID)
             return hold
         case "fallback": return nil
         case "flight-not-found": throw DomainError.flightNotFound(try about(flightID, \.flightID))
@@ -143,14 +143,14 @@ extension SQLStore {
     }
 
     public func expireHolds(at now: Date, limit: Int) async throws -> [Hold] {
-        if let fast = database.seatWrites {
+        if let fast = seatWrites {
             let expired = try await fast.expireHolds(at: now, limit: limit, attempts: jobAttempts,
                                                      requestID: RequestTrace.id).holds()
             if !expired.isEmpty { jobsEnqueued() }
-            Set(expired.map(\.flightID)).forEach(signals.seatsChanged)
+            Set(expired.map(\.flightID)).forEach(seatsChanged)
             return expired
         }
-        let expired = try await database.transaction { sql in
+        let expired = try await transaction { sql in
             let expired = try await sql.run("""
                 UPDATE holds SET state = 'EXPIRED', updated_at = \(now)
                 WHERE hold_id IN (
@@ -166,12 +166,12 @@ extension SQLStore {
             return expired
         }
         if !expired.isEmpty { jobsEnqueued() }
-        Set(expired.map(\.flightID)).forEach(signals.seatsChanged)
+        Set(expired.map(\.flightID)).forEach(seatsChanged)
         return expired
     }
 
     public func nextHoldExpiry() async throws -> Date? {
-        try await database.run("SELECT MIN(expires_at) AS next FROM holds WHERE state = 'HELD'")
+        try await run("SELECT MIN(expires_at) AS next FROM holds WHERE state = 'HELD'")
             .first?.optionalDate("next")
     }
 

@@ -7,7 +7,7 @@ extension SQLStore {
         """
 
     public func enqueue(_ job: NewJob, requestID: String?, at now: Date) async throws -> Job {
-        let id = try await database.transaction { sql in try await enqueue(job, requestID: requestID, at: now, sql) }
+        let id = try await transaction { sql in try await enqueue(job, requestID: requestID, at: now, sql) }
         jobsEnqueued()
         guard let stored = try await self.job(id) else { throw DomainError.jobNotFound(id) }
         return stored
@@ -27,7 +27,7 @@ extension SQLStore {
     }
 
     public func claimJobs(worker: String, at now: Date, lease: TimeInterval, limit: Int) async throws -> [Job] {
-        try await database.transaction { sql in
+        try await transaction { sql in
             // A worker that died after its final attempt leaves a lease that runs out: that job is dead.
             try await sql.run("""
                 UPDATE jobs SET state = 'DEAD', locked_by = NULL, lease_until = NULL, updated_at = \(now),
@@ -46,7 +46,7 @@ extension SQLStore {
     }
 
     public func completeJob(_ id: UUID, worker: String, at now: Date) async throws -> Bool {
-        try await !database.run("""
+        try await !run("""
             UPDATE jobs SET state = 'SUCCEEDED', locked_by = NULL, lease_until = NULL, updated_at = \(now)
             WHERE job_id = \(id) AND locked_by = \(worker) AND state = 'RUNNING'
             RETURNING job_id
@@ -54,7 +54,7 @@ extension SQLStore {
     }
 
     public func failJob(_ id: UUID, worker: String, error: String, retryAt: Date, at now: Date) async throws -> JobState? {
-        try await database.run("""
+        try await run("""
             UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'DEAD' ELSE 'RETRYING' END,
                 run_at = \(retryAt), last_error = \(String(error.prefix(2000))), locked_by = NULL, lease_until = NULL, updated_at = \(now)
             WHERE job_id = \(id) AND locked_by = \(worker) AND state = 'RUNNING'
@@ -64,22 +64,22 @@ extension SQLStore {
     }
 
     public func job(_ id: UUID) async throws -> Job? {
-        try await database.run("SELECT \(raw: Self.jobColumns) FROM jobs WHERE job_id = \(id)").first?.job()
+        try await run("SELECT \(raw: Self.jobColumns) FROM jobs WHERE job_id = \(id)").first?.job()
     }
 
     public func jobOverview(deadLimit: Int) async throws -> JobOverview {
         var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
-        for row in try await database.run("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
+        for row in try await run("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
             if let state = JobState(rawValue: try row.string("state")) { counts[state] = Int(try row.int("n")) }
         }
-        let dead = try await database.run("""
+        let dead = try await run("""
             SELECT \(raw: Self.jobColumns) FROM jobs WHERE state = 'DEAD' ORDER BY updated_at DESC LIMIT \(Int64(deadLimit))
             """).map { try $0.job() }
         return JobOverview(counts: counts, dead: dead)
     }
 
     public func retryDeadJob(_ id: UUID, at now: Date) async throws -> Job {
-        let retried = try await database.transaction { sql in
+        let retried = try await transaction { sql in
             guard let job = try await sql.run("SELECT \(raw: Self.jobColumns) FROM jobs WHERE job_id = \(id)\(raw: database.dialect.lockForUpdate)").first?.job()
             else { throw DomainError.jobNotFound(id) }
             guard job.state == .dead else { throw DomainError.jobNotDead(job.state) }
@@ -95,7 +95,7 @@ extension SQLStore {
     }
 
     public func nextJobDue() async throws -> Date? {
-        try await database.run("""
+        try await run("""
             SELECT MIN(run_at) AS next FROM jobs WHERE state IN ('QUEUED', 'RETRYING')
             """).first?.optionalDate("next")
     }

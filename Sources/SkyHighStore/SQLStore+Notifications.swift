@@ -21,18 +21,18 @@ extension SQLStore {
     }
 
     public func outboxMessage(_ id: UUID) async throws -> OutboxMessage? {
-        try await database.run("SELECT \(raw: Self.notificationColumns) FROM notifications WHERE notification_id = \(id)")
+        try await run("SELECT \(raw: Self.notificationColumns) FROM notifications WHERE notification_id = \(id)")
             .first?.outboxMessage()
     }
 
     public func markDelivered(_ id: UUID, at now: Date) async throws {
-        try await database.run("""
+        try await run("""
             UPDATE notifications SET delivered_at = \(now) WHERE notification_id = \(id) AND delivered_at IS NULL
             """)
     }
 
     public func outboxMessages(for passengerID: PassengerID) async throws -> [OutboxMessage] {
-        try await database.run("""
+        try await run("""
             SELECT \(raw: Self.notificationColumns) FROM notifications WHERE passenger_id = \(passengerID) ORDER BY created_at, notification_id
             """).map { try $0.outboxMessage() }
     }

@@ -13,20 +13,20 @@ extension SQLStore {
         do {
             try await join(id, flightID: flightID, passengerID: passengerID, preferences: preferences, at: now)
         } catch DomainError.alreadyWaiting(id) {
-            let existing = try await database.run("""
+            let existing = try await run("""
                 SELECT waitlist_id FROM waitlist_entries WHERE flight_id = \(flightID.rawValue) AND passenger_id = \(passengerID) AND state = 'WAITING'
                 """).first?.uuid("waitlist_id")
             throw DomainError.alreadyWaiting(existing ?? id)
         }
         jobsEnqueued()
-        signals.seatsChanged(flightID)
+        seatsChanged(flightID)
         guard let entry = try await waitlistEntry(id) else { throw DomainError.waitlistEntryNotFound(id) }
         return entry
     }
 
     private func join(_ id: UUID, flightID: FlightID, passengerID: PassengerID, preferences: SeatPreferences,
                       at now: Date) async throws {
-        try await database.transaction { sql in
+        try await transaction { sql in
             guard let flight = try await sql.run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(flightID.rawValue)").first?.flight()
             else { throw DomainError.flightNotFound(flightID) }
             guard !WaitlistRules.isClosed(flight, at: now, closeBefore: checkinCloses) else {
@@ -61,13 +61,13 @@ extension SQLStore {
     }
 
     public func waitlistEntry(_ id: UUID) async throws -> WaitlistEntry? {
-        try await database.run("SELECT \(raw: Self.waitlistColumns) FROM waitlist_entries WHERE waitlist_id = \(id)")
+        try await run("SELECT \(raw: Self.waitlistColumns) FROM waitlist_entries WHERE waitlist_id = \(id)")
             .first?.waitlistEntry()
     }
 
     public func waitlistPosition(of entry: WaitlistEntry) async throws -> Int? {
         guard entry.state == .waiting else { return nil }
-        let ahead = try await database.run("""
+        let ahead = try await run("""
             SELECT COUNT(*) AS n FROM waitlist_entries
             WHERE flight_id = \(entry.flightID.rawValue) AND state = 'WAITING'
               AND (priority_rank < \(Int64(entry.priorityRank)) OR (priority_rank = \(Int64(entry.priorityRank)) AND (joined_at < \(entry.joinedAt) OR (joined_at = \(entry.joinedAt) AND sequence < \(entry.sequence)))))
@@ -77,7 +77,7 @@ extension SQLStore {
     }
 
     public func leaveWaitlist(_ id: UUID, by passengerID: PassengerID, at now: Date) async throws -> WaitlistEntry {
-        try await database.transaction { sql in
+        try await transaction { sql in
             guard let entry = try await sql.run("""
                 SELECT \(raw: Self.waitlistColumns) FROM waitlist_entries WHERE waitlist_id = \(id)\(raw: database.dialect.lockForUpdate)
                 """).first?.waitlistEntry()
@@ -92,7 +92,7 @@ extension SQLStore {
     }
 
     public func offerSeat(flightID: FlightID, seatID: SeatID, at now: Date) async throws -> WaitlistEntry? {
-        let winner = try await database.transaction { sql -> WaitlistEntry? in
+        let winner = try await transaction { sql -> WaitlistEntry? in
             guard let flight = try await sql.run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(flightID.rawValue)").first?.flight(),
                   let seat = try await seats(of: flightID, sql).first(where: { $0.id == seatID })
             else { return nil }
@@ -102,12 +102,12 @@ extension SQLStore {
             return offered?.winner
         }
         jobsEnqueued()
-        signals.seatsChanged(flightID)
+        seatsChanged(flightID)
         return winner
     }
 
     public func closeWaitlist(flightID: FlightID, at now: Date) async throws -> [WaitlistEntry] {
-        try await database.transaction { sql in
+        try await transaction { sql in
             let expired = try await sql.run("""
                 UPDATE waitlist_entries SET state = 'EXPIRED', updated_at = \(now) WHERE flight_id = \(flightID.rawValue) AND state = 'WAITING'
                 RETURNING \(raw: Self.waitlistColumns)

@@ -26,12 +26,14 @@ public struct SQLStore: SkyHighStore {
         self.signals = signals
     }
 
-    func jobsEnqueued() { signals.jobsEnqueued() }
+    func jobsEnqueued() { signal(signals.jobsEnqueued) }
+
+    func seatsChanged(_ flight: FlightID) { signal { signals.seatsChanged(flight) } }
 
     /// Reachable and writable: a database that only reads (a standby, a primary being demoted)
     /// is not ready for requests.
     public func ping() async throws {
-        guard let row = try await database.run("SELECT \(raw: database.dialect.readOnly) AS read_only").first else {
+        guard let row = try await run("SELECT \(raw: database.dialect.readOnly) AS read_only").first else {
             throw StoreUnavailableError("the database answered nothing")
         }
         if try row.int("read_only") != 0 { throw StoreUnavailableError("the database is read-only") }
@@ -39,7 +41,7 @@ public struct SQLStore: SkyHighStore {
 
     public func storeTime() async throws -> Date? {
         guard let clock = database.dialect.clock else { return nil }
-        return try await database.run("SELECT \(raw: clock) AS now").first?.date("now")
+        return try await run("SELECT \(raw: clock) AS now").first?.date("now")
     }
 }
 

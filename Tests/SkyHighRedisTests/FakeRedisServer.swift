@@ -66,6 +66,8 @@ final class FakeRedisServer: Sendable {
     var settings: RedisConnectionSettings {
         var settings = RedisConnectionSettings(host: "127.0.0.1", port: port)
         settings.reconnectBackoff = RedisReconnectBackoff(initial: .milliseconds(10), maximum: .milliseconds(100))
+        // Generous: tests about time limits pass their own; the rest must not fail on a loaded machine.
+        settings.commandTimeout = .seconds(10)
         return settings
     }
 }

@@ -178,7 +178,7 @@ import Testing
         try await withRunningClient(server.settings) { (client: RedisClient) async throws in
             #expect(await eventually { client.isConnected })
             await #expect(throws: RedisError.connectionLost) {
-                try await client.send("BYE", timeout: .seconds(5))
+                try await client.send("BYE", timeout: .seconds(30))
             }
             #expect(await eventually { client.isConnected })
             #expect(try await client.send("SET", "k", 1) == .simpleString("OK"))

@@ -96,21 +96,100 @@ import Testing
         try await withStore(kind) { store in
             let now = Date(timeIntervalSince1970: 1_800_000_000)
             let scope = IdempotencyScope(client: "booking:ABC123", route: "/holds/1/confirm", key: "k1")
-            #expect(try await store.claim(scope, requestHash: "h1", at: now) == .claimed)
-            #expect(try await store.claim(scope, requestHash: "h1", at: now) == .inProgress)
-            #expect(try await store.claim(scope, requestHash: "h2", at: now) == .mismatch)
             let response = StoredResponse(status: 201, contentType: "application/json", body: Data("{\"a\":1}".utf8),
                                           location: "/holds/1")
-            try await store.complete(scope, response: response)
-            #expect(try await store.claim(scope, requestHash: "h1", at: now) == .replay(response))
-            #expect(try await store.claim(scope, requestHash: "h2", at: now) == .mismatch)
-            // Same key, other client or other route: independent.
+            let runs = Observed<Int>()
+            let first = try await store.runIdempotently(scope, requestHash: "h1", at: now) {
+                runs.report(1)
+                return IdempotentAnswer(response: response, keep: true)
+            }
+            #expect(first == .performed(response))
+            #expect(try await store.runIdempotently(scope, requestHash: "h1", at: now) {
+                runs.report(2)
+                return IdempotentAnswer(response: response, keep: true)
+            } == .replay(response))
+            #expect(try await store.runIdempotently(scope, requestHash: "h2", at: now) {
+                runs.report(3)
+                return IdempotentAnswer(response: response, keep: true)
+            } == .mismatch)
+            #expect(runs.all == [1])
+            // Same key, other client: independent.
             let otherClient = IdempotencyScope(client: "booking:XYZ789", route: scope.route, key: "k1")
-            #expect(try await store.claim(otherClient, requestHash: "h2", at: now) == .claimed)
-            // An abandoned claim can be claimed again; a stale one is taken over.
-            try await store.abandon(otherClient)
-            #expect(try await store.claim(otherClient, requestHash: "h3", at: now) == .claimed)
-            #expect(try await store.claim(otherClient, requestHash: "h3", at: now + 61) == .claimed)
+            #expect(try await store.runIdempotently(otherClient, requestHash: "h2", at: now) {
+                IdempotentAnswer(response: response, keep: true)
+            } == .performed(response))
+        }
+    }
+
+    /// The effect of a request with a key and its stored answer commit together: a request that
+    /// dies after its effect (here: throws, as a process that dies mid-transaction rolls back)
+    /// leaves neither, and the retry performs it once; an answer not kept (a 5xx) keeps no effect.
+    @Test(arguments: StoreKind.available)
+    func anIdempotentEffectCommitsWithItsAnswerOrNotAtAll(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let fixtures = Fixtures(store: store)
+            try await fixtures.flight()
+            let passenger = try await fixtures.passengers(1)[0]
+            let flight = FlightID("SH100")!
+            let now = fixtures.clock.now()
+            let scope = IdempotencyScope(client: "booking:ABC123", route: "/flights/SH100/seats/12A/hold", key: "k")
+            struct Crash: Error {}
+            let hold: @Sendable () async throws -> StoredResponse = {
+                let hold = try await store.placeHold(flightID: flight, seatID: SeatID("12A")!, passengerID: passenger,
+                                                     at: now, duration: 120)
+                return StoredResponse(status: 201, contentType: "application/json", body: Data(hold.id.uuidString.utf8))
+            }
+            await #expect(throws: Crash.self) {
+                _ = try await store.runIdempotently(scope, requestHash: "h", at: now) {
+                    _ = try await hold()
+                    throw Crash()
+                }
+            }
+            #expect(try await store.seatMap(flight, at: now)?.state(of: SeatID("12A")!) == .available)
+            let kept = try await store.runIdempotently(scope, requestHash: "h", at: now) {
+                IdempotentAnswer(response: try await hold(), keep: false)
+            }
+            guard case .performed = kept else { Issue.record("\(kept)"); return }
+            #expect(try await store.seatMap(flight, at: now)?.state(of: SeatID("12A")!) == .available)
+            let performed = try await store.runIdempotently(scope, requestHash: "h", at: now) {
+                IdempotentAnswer(response: try await hold(), keep: true)
+            }
+            guard case .performed(let answer) = performed else { Issue.record("\(performed)"); return }
+            #expect(try await store.seatMap(flight, at: now)?.state(of: SeatID("12A")!) == .held)
+            #expect(try await store.runIdempotently(scope, requestHash: "h", at: now) {
+                IdempotentAnswer(response: try await hold(), keep: true)
+            } == .replay(answer))
+            let placed = try await store.events(of: flight).filter { $0.kind == "HOLD_PLACED" }
+            #expect(placed.count == 1)
+        }
+    }
+
+    /// Two requests with one key at once: one performs, the other waits for it and replays its
+    /// answer (or hears that it is still in progress); the effect happens once.
+    @Test(arguments: StoreKind.available)
+    func concurrentRequestsWithOneKeyPerformOnce(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let fixtures = Fixtures(store: store)
+            try await fixtures.flight()
+            let passenger = try await fixtures.passengers(1)[0]
+            let now = fixtures.clock.now()
+            let scope = IdempotencyScope(client: "booking:ABC123", route: "/hold", key: "same")
+            let results = try await withThrowingTaskGroup(of: IdempotentRun.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await store.runIdempotently(scope, requestHash: "h", at: now) {
+                            let hold = try await store.placeHold(flightID: FlightID("SH100")!, seatID: SeatID("12A")!,
+                                                                 passengerID: passenger, at: now, duration: 120)
+                            return IdempotentAnswer(response: StoredResponse(status: 201, contentType: "application/json",
+                                                                             body: Data(hold.id.uuidString.utf8)), keep: true)
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let performed = results.filter { if case .performed = $0 { true } else { false } }
+            #expect(performed.count == 1)
+            #expect(try await store.events(of: FlightID("SH100")!).filter { $0.kind == "HOLD_PLACED" }.count == 1)
         }
     }
 
