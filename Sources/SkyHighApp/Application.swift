@@ -137,10 +137,28 @@ public func runWorker(_ config: Configuration,
                       clock: any WallClock = StoreAlignedClock(local: SystemClock())) async throws {
     let logger = makeLogger(config)
     let background = try await BackgroundServices.make(config, clock: clock, logger: logger)
-    let group = ServiceGroup(configuration: .init(
-        services: background.services + [PreparesStore(background: background)],
-        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    try await group.run()
+    try await ServiceGroup(configuration: .bounded(
+        services: background.services + [PreparesStore(background: background)], logger: logger)).run()
+}
+
+/// Runs `serve`: the application until SIGTERM or SIGINT, then a graceful shutdown.
+public func runServer(_ app: some ApplicationProtocol, logger: Logger) async throws {
+    try await ServiceGroup(configuration: .bounded(services: [app], logger: logger)).run()
+}
+
+extension ServiceGroupConfiguration {
+    /// Stops on SIGTERM or SIGINT, gracefully (requests, jobs and sweeps in progress finish) but
+    /// within bounds: a service still running after `graceful` is cancelled. A database that
+    /// vanished (a failover) can leave a connection attempt that nothing answers, and the pool
+    /// would wait for it for ever.
+    static func bounded(services: [any Service], logger: Logger,
+                        graceful: Duration = .seconds(10)) -> ServiceGroupConfiguration {
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger)
+        configuration.maximumGracefulShutdownDuration = graceful
+        configuration.maximumCancellationDuration = .seconds(5)
+        return configuration
+    }
 }
 
 /// Migrates once the store's services run, then waits for shutdown.

@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
         if config.generatedSecrets.contains("SKYHIGH_WEBHOOK_SECRET") {
             print("Generated webhook secret (set SKYHIGH_WEBHOOK_SECRET to choose one): \(config.webhookSecret)")
         }
-        try await app.runService()
+        try await runServer(app, logger: makeLogger(config))
     }
 }
 
