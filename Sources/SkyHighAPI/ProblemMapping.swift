@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import SkyHighCore
 
 /// The one place where failures become HTTP answers.
@@ -25,6 +26,10 @@ enum ProblemMapping {
                            headers: [.retryAfter: "2"])
         case is NIOTooManyBytesError:
             return .bodyTooLarge
+        case is HTTPParserError:
+            // The client's fault, not ours: a body cut short (its connection closed at the request
+            // deadline) or bytes that are not HTTP. The connection is usually gone already.
+            return .badRequest("the request could not be read to its end")
         case let http as HTTPError where http.status == .contentTooLarge:
             return .bodyTooLarge
         case let http as HTTPError where http.status.code < 500:

@@ -50,6 +50,8 @@ final class SeatMapFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 wire.write(NIOAny(answer.head), promise: nil)
                 if let body = answer.body { wire.write(NIOAny(body), promise: nil) }
                 unflushed = true
+                // The connection's guard sits before this handler and never sees the answer.
+                context.triggerUserOutboundEvent(AnsweredInPlace(), promise: nil)
                 return
             }
             passedOn += 1
@@ -79,8 +81,14 @@ final class SeatMapFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-/// Hummingbird's HTTP/1.1 server with seat-map reads answered by ``SeatMapFastPath``.
-public func skyHighServer(_ environment: APIEnvironment, serverName: String?) -> HTTPServerBuilder {
+/// Hummingbird's HTTP/1.1 server with every connection under a ``ConnectionGuard`` (limits and
+/// deadlines) and seat-map reads answered by ``SeatMapFastPath``. Hummingbird's own idle timeout
+/// stays off: it sees neither the requests the fast path answers nor a request's first bytes.
+public func skyHighServer(_ environment: APIEnvironment, serverName: String?,
+                          connections: ConnectionSettings = ConnectionSettings()) -> HTTPServerBuilder {
     let reads = DirectSeatMapReads(environment: environment, serverName: serverName)
-    return .http1(configuration: .init(additionalChannelHandlers: [SeatMapFastPath(reads: reads)]))
+    let gate = ConnectionGate(limit: connections.maxConnections)
+    return .http1(configuration: .init(additionalChannelHandlers: [
+        ConnectionGuard(settings: connections, gate: gate), SeatMapFastPath(reads: reads),
+    ]))
 }

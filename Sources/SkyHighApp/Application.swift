@@ -121,7 +121,7 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sto
     let serverName = "SkyHigh"
     var app = Application(
         router: buildRouter(environment),
-        server: skyHighServer(environment, serverName: serverName),
+        server: skyHighServer(environment, serverName: serverName, connections: config.connections),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
         services: background.services + [SeatMapWarmup(seatMaps: background.seatMaps, clock: clock, logger: logger,
                                                        started: background.storeReady)],

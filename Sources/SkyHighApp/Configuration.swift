@@ -50,6 +50,8 @@ public struct Configuration: Sendable {
     public var services = ServiceSettings()
     /// Heartbeat of live seat-change streams and how long a write may wait for a slow client.
     public var liveEvents = LiveEventSettings()
+    /// Idle and request timeouts of client connections, and how many one instance keeps open.
+    public var connections = ConnectionSettings()
 
     /// Settings for tests and tools: embedded store, fixed secrets.
     public init(adminToken: String = "admin-test-token", webhookSecret: String = "webhook-test-secret") {
@@ -88,6 +90,9 @@ public struct Configuration: Sendable {
         config.services = reader.serviceSettings()
         if let seconds = reader.int("SKYHIGH_SSE_HEARTBEAT_SECONDS", in: 1...3600) { config.liveEvents.heartbeat = .seconds(seconds) }
         if let seconds = reader.int("SKYHIGH_SSE_SLOW_CLIENT_SECONDS", in: 1...600) { config.liveEvents.slowClientLimit = .seconds(seconds) }
+        if let seconds = reader.double("SKYHIGH_IDLE_TIMEOUT_SECONDS", in: 1...86_400) { config.connections.idleTimeout = .seconds(seconds) }
+        if let seconds = reader.double("SKYHIGH_REQUEST_TIMEOUT_SECONDS", in: 1...3600) { config.connections.requestTimeout = .seconds(seconds) }
+        config.connections.maxConnections = reader.int("SKYHIGH_MAX_CONNECTIONS", in: 1...1_000_000) ?? config.connections.maxConnections
         for (name, keyPath) in [("SKYHIGH_ADMIN_TOKEN", \Configuration.adminToken),
                                 ("SKYHIGH_WEBHOOK_SECRET", \Configuration.webhookSecret)] {
             if let value = reader.string(name) {

@@ -27,7 +27,7 @@ struct APIHarness: Sendable {
     /// Runs `body` against the router in-process (`.router`) or over a real socket (`.live`).
     static func run(_ kind: StoreKind, mode: TestingSetup = .router, holdSeconds: TimeInterval = 120,
                     abuseGuard: AbuseGuard? = nil, liveEvents: LiveEventSettings = LiveEventSettings(),
-                    changeWindow: Int = 1024,
+                    connections: ConnectionSettings = ConnectionSettings(), changeWindow: Int = 1024,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock(Date().truncatedToMilliseconds)
@@ -41,7 +41,7 @@ struct APIHarness: Sendable {
                                      weights: weights, payments: payments, webhookSecret: webhookSecret)
             env.liveEvents = liveEvents
             let seatChanges = env.seatChanges
-            let app = Application(router: buildRouter(env), server: skyHighServer(env, serverName: nil),
+            let app = Application(router: buildRouter(env), server: skyHighServer(env, serverName: nil, connections: connections),
                                   configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             try await app.test(mode) { client in
                 try await body(APIHarness(client: client, store: store, clock: clock, seatChanges: seatChanges,

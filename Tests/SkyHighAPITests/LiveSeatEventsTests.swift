@@ -92,6 +92,59 @@ import Glibc
         }
     }
 
+    /// The seat-map reconcile wakes every stream every few seconds with nothing new; the
+    /// heartbeat is timed from the last write, so those wake-ups do not put it off.
+    @Test func aQuietStreamCarriesHeartbeatsWhileWakeUpsBringNothing() async throws {
+        try await APIHarness.run(.sqlite, mode: .live, liveEvents: LiveEventSettings(heartbeat: .milliseconds(300))) { api in
+            try await api.createFlight()
+            let reader = SSEReader(port: try #require(api.client.port), path: Self.path)
+            try reader.start()
+            defer { reader.stop() }
+            #expect(await reader.events(count: 1, within: 5).count == 1)
+            let wakeUps = Self.wakeEveryStreamOften(api)
+            defer { wakeUps.cancel() }
+            #expect(await reader.events(count: 3, within: 20).map(\.description) == ["snapshot 0", "heartbeat", "heartbeat"])
+        }
+    }
+
+    /// Clients that went away are found by the next heartbeat: their streams end and the hub
+    /// stops following them.
+    @Test func clientsThatWentAwayAreFoundByTheHeartbeat() async throws {
+        try await APIHarness.run(.sqlite, mode: .live, liveEvents: LiveEventSettings(heartbeat: .milliseconds(200))) { api in
+            try await api.createFlight()
+            let port = try #require(api.client.port)
+            let flight = FlightID("SH100")!
+            let readers = (0..<5).map { _ in SSEReader(port: port, path: Self.path) }
+            for reader in readers {
+                try reader.start()
+                #expect(await reader.events(count: 1, within: 5).count == 1)
+            }
+            let kept = SSEReader(port: port, path: Self.path)
+            try kept.start()
+            defer { kept.stop() }
+            #expect(await kept.events(count: 1, within: 5).count == 1)
+            #expect(api.seatChanges.followers(of: flight) == 6)
+            let wakeUps = Self.wakeEveryStreamOften(api)
+            defer { wakeUps.cancel() }
+            for reader in readers { reader.stop() }
+            #expect(await eventually(within: .seconds(20)) { api.seatChanges.followers(of: flight) == 1 },
+                    "only the client still there is followed")
+            #expect(await kept.events(count: 3, within: 10).count == 3, "and it keeps its heartbeats")
+        }
+    }
+
+    /// Wakes every stream with nothing new many times per heartbeat, as the seat-map reconcile
+    /// does every 5 s against the default 15 s heartbeat. The pause paces the wake-ups; nothing
+    /// waits on it.
+    static func wakeEveryStreamOften(_ api: APIHarness) -> Task<Void, any Error> {
+        Task {
+            while !Task.isCancelled {
+                api.seatChanges.everythingChanged()
+                try await Task.sleep(for: .milliseconds(30))
+            }
+        }
+    }
+
     @Test func aClientThatStopsReadingIsDroppedAndTheOthersGetEverything() async throws {
         let settings = LiveEventSettings(slowClientLimit: .seconds(1))
         try await APIHarness.run(.sqlite, mode: .live, liveEvents: settings) { api in
@@ -119,7 +172,7 @@ import Glibc
             }
             #expect(followed && dropped, "after \(changes) changes")
             #expect(api.seatChanges.followers(of: flight) == 1, "the reader that keeps up is still followed")
-            #expect(stalled.drainsToTheEnd(idleLimit: 5), "the server closed the stalled connection")
+            #expect(await onOwnThread { stalled.drainsToTheEnd(idleLimit: 5) }, "the server closed the stalled connection")
             let received = await reader.events(count: 1 + changes, within: 20)
             #expect(received.dropFirst().map(\.id) == Array(1...Int64(changes)))
         }

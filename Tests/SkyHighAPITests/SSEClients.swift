@@ -27,6 +27,10 @@ final class SSEReader: @unchecked Sendable {
         socketFD = try RawHTTPSocket.open(port: port, get: path, headers: headers)
         let fd = socketFD
         Thread.detachNewThread { [self] in
+            // The socket is closed here, by the thread that reads it: closed in `stop()`, its
+            // number could be reused by the next socket the process opens before this thread's
+            // next `recv`, which would then read another connection's bytes.
+            defer { Glibc.close(fd) }
             var pending = ""
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
@@ -42,7 +46,8 @@ final class SSEReader: @unchecked Sendable {
         }
     }
 
-    func stop() { RawHTTPSocket.close(socketFD) }
+    /// Ends the connection; the reading thread then lets go of the socket.
+    func stop() { shutdown(socketFD, Int32(SHUT_RDWR)) }
 
     /// The first `count` events, waiting up to `seconds` for them.
     func events(count: Int, within seconds: Double) async -> [Event] {

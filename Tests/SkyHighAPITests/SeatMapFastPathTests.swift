@@ -138,16 +138,27 @@ import Testing
 }
 
 /// One connection's pipeline on an embedded channel; used from one thread, without awaiting.
-private struct Wire {
+/// With `guarded`, a ``ConnectionGuard`` sits before the fast path as `skyHighServer` puts it, and
+/// the channel is connected, so the guard's clock (the embedded loop's) starts.
+struct Wire {
     let channel = EmbeddedChannel()
     let passedOn = PassedOn()
 
-    init(_ env: APIEnvironment) throws {
+    init(_ env: APIEnvironment, guarded: ConnectionSettings? = nil, gate: ConnectionGate? = nil) throws {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
         try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+        if let guarded {
+            try pipeline.addHandler(ConnectionGuard(settings: guarded, gate: gate ?? ConnectionGate(limit: guarded.maxConnections)))
+        }
         try pipeline.addHandler(SeatMapFastPath(reads: DirectSeatMapReads(environment: env, serverName: "SkyHigh")))
         try pipeline.addHandler(passedOn)
+        if guarded != nil { try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait() }
+    }
+
+    /// Moves the embedded loop's clock, running what falls due.
+    func advance(_ duration: Duration) {
+        channel.embeddedEventLoop.advanceTime(by: TimeAmount(duration))
     }
 
     func send(_ text: String) throws {
@@ -163,16 +174,21 @@ private struct Wire {
 }
 
 /// Stands in for Hummingbird: records the requests that reach it and answers when told.
-private final class PassedOn: ChannelInboundHandler {
+final class PassedOn: ChannelInboundHandler {
     typealias InboundIn = HTTPRequestPart
     typealias OutboundOut = HTTPResponsePart
     private(set) var heads: [HTTPRequest] = []
+    private(set) var bodyBytes = 0
     private var context: ChannelHandlerContext?
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = unwrapInboundIn(data) { heads.append(head) }
+        switch unwrapInboundIn(data) {
+        case .head(let head): heads.append(head)
+        case .body(let body): bodyBytes += body.readableBytes
+        case .end: break
+        }
     }
 
     func answer(_ status: HTTPResponse.Status) {

@@ -38,6 +38,23 @@ import Testing
         #expect(error?.problems.count == 2)
     }
 
+    @Test func connectionsHaveTimeoutsAndALimit() throws {
+        let defaults = try Configuration.load(environment: [:]).connections
+        #expect(defaults.idleTimeout == .seconds(60) && defaults.requestTimeout == .seconds(10))
+        #expect(defaults.maxConnections == 10_000)
+        let config = try Configuration.load(environment: ["SKYHIGH_IDLE_TIMEOUT_SECONDS": "120",
+                                                          "SKYHIGH_REQUEST_TIMEOUT_SECONDS": "2.5",
+                                                          "SKYHIGH_MAX_CONNECTIONS": "500"])
+        #expect(config.connections.idleTimeout == .seconds(120))
+        #expect(config.connections.requestTimeout == .milliseconds(2500))
+        #expect(config.connections.maxConnections == 500)
+        let error = #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: ["SKYHIGH_IDLE_TIMEOUT_SECONDS": "0", "SKYHIGH_REQUEST_TIMEOUT_SECONDS": "soon",
+                                                 "SKYHIGH_MAX_CONNECTIONS": "0"])
+        }
+        #expect(error?.problems.count == 3)
+    }
+
     @Test func postgresNeedsSharedSecrets() throws {
         let error = #expect(throws: ConfigurationError.self) {
             try Configuration.load(environment: ["SKYHIGH_DATABASE_URL": "postgres://u@127.0.0.1/db"])

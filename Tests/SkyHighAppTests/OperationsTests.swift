@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import SkyHighApp
 import SkyHighCore
+import SkyHighTestSupport
 import Testing
 
 /// The whole service as `skyhigh serve` builds it, over a real socket: metrics move with a
@@ -35,11 +36,13 @@ import Testing
         }
     }
 
-    func withService(ratePerSecond: Double? = nil, _ body: @escaping @Sendable (Session) async throws -> Void) async throws {
+    func withService(ratePerSecond: Double? = nil, configure: (inout Configuration) -> Void = { _ in },
+                     _ body: @escaping @Sendable (Session) async throws -> Void) async throws {
         var config = Configuration()
         config.database = .sqlite(path: nil)
         config.port = 0
         if let ratePerSecond { config.abuse.ratePerSecond = ratePerSecond }
+        configure(&config)
         let app = try await buildApplication(config)
         try await app.test(.live) { client in try await body(Session(client: client)) }
     }
@@ -114,6 +117,48 @@ import Testing
             #expect(unchanged.status == .notModified && unchanged.body.readableBytes == 0)
             #expect(try await session.metric(sample + #"200"}"#) >= ok + 2, "other suites may read seat maps too")
             #expect(try await session.metric(sample + #"304"}"#) >= notModified + 1)
+        }
+    }
+
+    /// Live streams whose clients went away are found by the heartbeat and closed, and the
+    /// open-streams gauge comes back down (twenty dropped streams once left it at 22 for good).
+    @Test func droppedLiveStreamsAreFoundAndTheGaugeComesBack() async throws {
+        try await withService(configure: { $0.liveEvents.heartbeat = .milliseconds(200) }) { session in
+            let departure = Date.ISO8601FormatStyle().format(Date() + 3 * 86_400)
+            try await session.send(.post, "/admin/flights", json: """
+                {"flightId":"OPS3","flightNumber":"SH902","origin":"LHR","destination":"JFK","departureTime":"\(departure)","aircraftType":"A320"}
+                """, token: session.admin)
+            let port = try #require(session.client.port)
+            let gauge = "skyhigh_seat_event_streams"
+            // Other suites' streams count in the same process: compare with the value before.
+            let before = try await session.metric(gauge)
+            let opened = await onOwnThread { () -> Int in
+                let clients = (0..<10).compactMap { _ in try? RawConnection(port: port) }
+                defer { clients.forEach { $0.close() } }
+                for client in clients {
+                    client.send("GET /flights/OPS3/seatmap/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+                }
+                return clients.filter { $0.read(until: "event: snapshot", within: 10) != nil }.count
+            }
+            #expect(opened == 10)
+            #expect(await eventually(within: .seconds(30)) { (try? await session.metric(gauge)).map { $0 <= before } ?? false },
+                    "the streams of the clients that went away were closed")
+        }
+    }
+
+    /// `SKYHIGH_MAX_CONNECTIONS` reaches the server.
+    @Test func theConnectionLimitIsTheConfiguredOne() async throws {
+        try await withService(configure: { $0.connections.maxConnections = 1 }) { session in
+            #expect(try await session.send(.get, "/health/live").status == .ok, "the test client's connection, the one place")
+            let port = try #require(session.client.port)
+            let refused = await onOwnThread { () -> String? in
+                guard let extra = try? RawConnection(port: port) else { return nil }
+                defer { extra.close() }
+                extra.send("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                return extra.readAnswer(within: 10)
+            }
+            #expect(refused?.hasPrefix("HTTP/1.1 503") == true, "\(refused ?? "no answer")")
+            #expect(try await session.metric("skyhigh_http_connections_refused_total") >= 1)
         }
     }
 
