@@ -2,7 +2,7 @@ import Foundation
 import SkyHighCore
 
 extension SQLStore {
-    public func recordIncident(_ incident: Incident) async throws {
+    public func recordIncident(_ incident: Incident, alsoBlocking: [String]) async throws {
         try await database.transaction { sql in
             try await sql.run("""
                 INSERT INTO incidents (incident_id, client_key, rule, first_at, last_at, evidence, blocked_until)
@@ -10,10 +10,12 @@ extension SQLStore {
                 """, [.id(incident.id), .text(incident.clientKey), .text(incident.rule), .date(incident.firstAt),
                       .date(incident.lastAt), .text(incident.evidence), incident.blockedUntil.map { .date($0) } ?? .null])
             if let until = incident.blockedUntil {
-                try await sql.run("""
-                    INSERT INTO blocks (client_key, blocked_until, incident_id) VALUES ($1, $2, $3)
-                    ON CONFLICT (client_key) DO UPDATE SET blocked_until = excluded.blocked_until, incident_id = excluded.incident_id
-                    """, [.text(incident.clientKey), .date(until), .id(incident.id)])
+                for key in [incident.clientKey] + alsoBlocking {
+                    try await sql.run("""
+                        INSERT INTO blocks (client_key, blocked_until, incident_id) VALUES ($1, $2, $3)
+                        ON CONFLICT (client_key) DO UPDATE SET blocked_until = excluded.blocked_until, incident_id = excluded.incident_id
+                        """, [.text(key), .date(until), .id(incident.id)])
+                }
                 try await sql.announce(.blocks, database.dialect)
             }
         }
@@ -38,13 +40,16 @@ extension SQLStore {
         return blocks
     }
 
-    public func liftBlock(_ clientKey: String, at now: Date) async throws -> Bool {
+    public func liftBlock(_ clientKey: String, at now: Date) async throws -> [String] {
         try await database.transaction { sql in
+            // The blocks one incident made (a booking and its address) are lifted together.
             let lifted = try await sql.run("""
-                DELETE FROM blocks WHERE client_key = $1 RETURNING blocked_until
+                DELETE FROM blocks WHERE client_key = $1
+                   OR incident_id = (SELECT incident_id FROM blocks WHERE client_key = $1)
+                RETURNING client_key, blocked_until
                 """, [.text(clientKey)])
             try await sql.announce(.blocks, database.dialect)
-            return try lifted.contains { try $0.date("blocked_until") > now }
+            return try lifted.filter { try $0.date("blocked_until") > now }.map { try $0.string("client_key") }.sorted()
         }
     }
 }

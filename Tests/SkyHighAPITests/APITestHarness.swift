@@ -27,7 +27,7 @@ struct APIHarness: Sendable {
     /// Runs `body` against the router in-process (`.router`) or over a real socket (`.live`).
     static func run(_ kind: StoreKind, mode: TestingSetup = .router, holdSeconds: TimeInterval = 120,
                     abuseGuard: AbuseGuard? = nil, liveEvents: LiveEventSettings = LiveEventSettings(),
-                    changeWindow: Int = 1024,
+                    streamLimits: StreamLimits = StreamLimits(), changeWindow: Int = 1024,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock(Date().truncatedToMilliseconds)
@@ -40,6 +40,7 @@ struct APIHarness: Sendable {
                                      abuseGuard: abuseGuard, seatChanges: SeatChangeHub(store: store, windowSize: changeWindow),
                                      weights: weights, payments: payments, webhookSecret: webhookSecret)
             env.liveEvents = liveEvents
+            env.streamLimits = streamLimits
             let seatChanges = env.seatChanges
             let app = Application(router: buildRouter(env), server: skyHighServer(env, serverName: nil),
                                   configuration: .init(address: .hostname("127.0.0.1", port: 0)))
