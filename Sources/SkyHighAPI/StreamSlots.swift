@@ -68,11 +68,6 @@ final class StreamSlots: Sendable {
             open.byClient[client] = held > 0 ? held : nil
         }
     }
-
-    /// Streams open now: on the instance, and held by `client`.
-    func count(for client: String? = nil) -> Int {
-        open.withLock { open in client.map { open.byClient[$0, default: 0] } ?? open.total }
-    }
 }
 
 /// One open stream's place. Given back once, by ``release()`` or, if the answer was dropped

@@ -25,6 +25,4 @@ final class UnknownTokenCache: Sendable {
             entries[tokenHash] = now + lifetime
         }
     }
-
-    var count: Int { entries.withLock { $0.count } }
 }

@@ -65,8 +65,11 @@ final class GuardSync: Service {
     var isSharing: Bool { state.withLock { $0.connected == true } }
 
     /// One round every `interval` (rounds that run late are not made up for), until shutdown.
+    /// The first waits, a few seconds at most, for the client's first connection, so that a
+    /// start is not reported as an outage.
     func run() async {
         await cancelWhenGracefulShutdown {
+            await self.firstConnection(within: .seconds(5))
             let ticks = ContinuousClock()
             var next = ticks.now
             while !Task.isCancelled {
@@ -74,6 +77,17 @@ final class GuardSync: Service {
                 next = max(next + self.interval, ticks.now)
                 do { try await Task.sleep(until: next, clock: ticks) } catch { break }
             }
+        }
+    }
+
+    private func firstConnection(within limit: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await state in self.redis.stateChanges() where state == .connected { return }
+            }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
         }
     }
 

@@ -22,12 +22,6 @@ public struct ClientDelta: Sendable, Equatable {
         if let earlier = reads[flight], earlier >= time { return }
         reads[flight] = time
     }
-
-    /// Adds what `later` recorded after this delta.
-    public mutating func merge(_ later: ClientDelta) {
-        tokens += later.tokens
-        for (flight, time) in later.reads { read(flight, at: time) }
-    }
 }
 
 /// The rate limit's bucket as the fleet shares it: every instance adds the tokens its requests

@@ -24,10 +24,15 @@ struct APIHarness: Sendable {
     let weightFaults: MockBehaviour
     let paymentFaults: MockBehaviour
 
+    /// Every client of these tests comes from 127.0.0.1, and a stream closed by one test is
+    /// given back a moment later, when the server notices: the per-client limit is high unless
+    /// a test is about it.
+    static let streamLimits = StreamLimits(perClient: 100)
+
     /// Runs `body` against the router in-process (`.router`) or over a real socket (`.live`).
     static func run(_ kind: StoreKind, mode: TestingSetup = .router, holdSeconds: TimeInterval = 120,
                     abuseGuard: AbuseGuard? = nil, liveEvents: LiveEventSettings = LiveEventSettings(),
-                    streamLimits: StreamLimits = StreamLimits(), changeWindow: Int = 1024,
+                    streamLimits: StreamLimits = Self.streamLimits, changeWindow: Int = 1024,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock(Date().truncatedToMilliseconds)

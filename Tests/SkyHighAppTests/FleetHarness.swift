@@ -22,7 +22,7 @@ struct Fleet: Sendable {
         var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
     }
 
-    let instances: [Instance]
+    private(set) var instances: [Instance]
     let redis: RedisServerProcess?
     /// The database, for set-up that would be slow through the API.
     let store: SQLStore
@@ -55,7 +55,7 @@ struct Fleet: Sendable {
             let redis = withRedis ? try await RedisServerProcess.start() : nil
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("skyhigh-fleet-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            var instances: [Instance] = []
+            var fleet = Fleet(instances: [], redis: redis, store: SQLStore(database: backend))
             let outcome: Result<Void, any Error>
             do {
                 var shared = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SKYHIGH_") }
@@ -68,39 +68,51 @@ struct Fleet: Sendable {
                 ]) { $1 }
                 if let redis { shared["SKYHIGH_REDIS_URL"] = redis.url }
                 shared.merge(settings) { $1 }
-                for index in 0..<count {
+                let common = shared
+                let launch = { @Sendable (index: Int, attempt: Int) async throws -> Instance in
                     let port = try await freeTestPort()
-                    var environment = shared.merging(perInstance[index] ?? [:]) { $1 }
+                    var environment = common.merging(perInstance[index] ?? [:]) { $1 }
                     environment["SKYHIGH_PORT"] = "\(port)"
-                    let log = folder.appendingPathComponent("instance-\(index).log").path
+                    let log = folder.appendingPathComponent("instance-\(index)-\(attempt).log").path
                     let process = try ChildProcess(binary, ["serve"], environment: environment, log: log)
-                    instances.append(Instance(port: port, process: process, log: log))
+                    return Instance(port: port, process: process, log: log)
                 }
-                let fleet = Fleet(instances: instances, redis: redis, store: SQLStore(database: backend))
-                for index in instances.indices { try await fleet.waitUntilReady(index) }
+                for index in 0..<count { fleet.instances.append(try await launch(index, 0)) }
+                for index in 0..<count {
+                    // A free port may be taken by another test between its release and the
+                    // instance's bind: that instance starts again on another.
+                    var ready = try await fleet.waitUntilReady(index)
+                    var attempt = 0
+                    while !ready, attempt < 3, fleet.instances[index].logText.contains("Address already in use") {
+                        attempt += 1
+                        fleet.instances[index] = try await launch(index, attempt)
+                        ready = try await fleet.waitUntilReady(index)
+                    }
+                    try #require(ready, "instance \(index) did not become ready: \(fleet.instances[index].logText.suffix(2000))")
+                }
                 outcome = .success(try await body(fleet))
             } catch {
                 outcome = .failure(error)
             }
             if case .failure = outcome {
-                for (index, instance) in instances.enumerated() {
+                for (index, instance) in fleet.instances.enumerated() {
                     print("--- instance \(index) (port \(instance.port)) log tail ---\n\(instance.logText.suffix(3000))")
                 }
             }
-            for instance in instances { await instance.process.stop() }
+            for instance in fleet.instances { await instance.process.stop() }
             await redis?.stop()
             try? FileManager.default.removeItem(at: folder)
             try outcome.get()
         }
     }
 
-    private func waitUntilReady(_ index: Int) async throws {
+    /// Whether instance `index` answers ready within 90 s (`false` at once if it exits).
+    private func waitUntilReady(_ index: Int) async throws -> Bool {
         let ready = await waitUntil(within: .seconds(90)) {
             guard instances[index].process.isRunning else { return true }
             return (try? await request(index, .get, "/health/ready").status) == .ok
         }
-        try #require(ready && instances[index].process.isRunning,
-                     "instance \(index) did not become ready: \(instances[index].logText.suffix(2000))")
+        return ready && instances[index].process.isRunning
     }
 
     // MARK: Requests

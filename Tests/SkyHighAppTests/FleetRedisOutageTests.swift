@@ -6,10 +6,9 @@ import Testing
 
 /// Redis stopped, and frozen, in the middle of a run of three `skyhigh serve` processes under
 /// load: no request fails or hangs, every instance falls back to counting alone (logged and
-/// counted in `/metrics`), and recovers by itself when Redis is back.
-@Suite(.enabled(if: Fleet.isAvailable || (TestPostgres.maintenanceURL != nil && RedisServerProcess.required)),
-       .serialized)
-struct FleetRedisOutageTests {
+/// counted in `/metrics`), and recovers by itself when Redis is back. (Part of the fleet suite,
+/// whose tests run one at a time: each starts three processes.)
+extension FleetGuardTests {
     /// Requests round robin over the instances until stopped: every status and the slowest answer.
     final class Load: Sendable {
         private let running = Mutex(true)
