@@ -6,7 +6,7 @@ import Testing
 /// The abuse rules across a fleet: three `skyhigh serve` processes on one PostgreSQL and one
 /// redis-server, over real sockets, with clients spread over the instances as a round-robin
 /// balancer would spread them.
-@Suite(.enabled(if: Fleet.isAvailable || (TestPostgres.maintenanceURL != nil && RedisServerProcess.required)),
+@Suite(.enabled(if: Fleet.isAvailable || RedisServerProcess.required || TestPostgres.required),
        .serialized)
 struct FleetGuardTests {
     static func path(_ flight: Int) -> String { String(format: "/flights/F%02d/seatmap", flight) }
