@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "SkyHighApp",
             dependencies: [
-                "SkyHighCore", "SkyHighStore", "SkyHighSQLite", "SkyHighPostgres", "SkyHighAPI",
+                "SkyHighCore", "SkyHighStore", "SkyHighSQLite", "SkyHighPostgres", "SkyHighAPI", "SkyHighRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -102,8 +102,9 @@ let package = Package(
         .target(
             name: "SkyHighTestSupport",
             dependencies: [
-                "SkyHighCore", "SkyHighStore", "SkyHighSQLite", "SkyHighPostgres",
+                "SkyHighCore", "SkyHighStore", "SkyHighSQLite", "SkyHighPostgres", "SkyHighRedis",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/SkyHighTestSupport"
         ),
@@ -131,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "SkyHighRedisTests",
             dependencies: [
-                "SkyHighRedis",
+                "SkyHighRedis", "SkyHighTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -142,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "SkyHighAppTests",
             dependencies: [
-                "SkyHighCore", "SkyHighApp", "SkyHighTestSupport",
+                "SkyHighCore", "SkyHighApp", "SkyHighTestSupport", "SkyHighAPI", "SkyHighRedis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SkyHigh Core benchmark: seat maps and holds, driven by wrk over loopback.
 #
-#   scripts/bench.sh [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N]
+#   scripts/bench.sh [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N] [--redis]
 #
 # Builds the release binary, starts `skyhigh serve` on 127.0.0.1 with a fresh store and the abuse
 # guard on as in production (every request is accounted to its client and the bot rule counts
@@ -16,32 +16,44 @@
 #   - with --store postgres, the anchor: pgbench running the minimal hold
 #     (scripts/bench/minimal-hold.pgbench: one conditional UPDATE and one event INSERT) with as
 #     many clients on the same PostgreSQL, which runs with fsync and synchronous commit on.
+#   - with --redis, the seat maps again (random and hot, 64 connections) with the server
+#     restarted before every run, alternately without and with SKYHIGH_REDIS_URL (a redis-server
+#     of its own, Debian's, installed if missing), so that the cost of counting with the fleet
+#     is measured in the same run; the target is within 10 %.
 # Prints the median of the runs for each. Installs wrk and nginx from Debian's packages if missing.
 # Everything it starts listens on 127.0.0.1 only, and is stopped (by PID) when it ends.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
-STORE=sqlite DURATION=10 RUNS=3 FLIGHTS=200
+STORE=sqlite DURATION=10 RUNS=3 FLIGHTS=200 REDIS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --store) STORE=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --flights) FLIGHTS=$2; shift 2 ;;
-    *) echo "usage: $0 [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N]" >&2; exit 2 ;;
+    --redis) REDIS=1; shift ;;
+    *) echo "usage: $0 [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N] [--redis]" >&2; exit 2 ;;
   esac
 done
 case "$STORE" in sqlite|postgres) ;; *) echo "--store is sqlite or postgres" >&2; exit 2 ;; esac
 
 if [ "$STORE" = postgres ] && [ -z "${SKYHIGH_TEST_POSTGRES_URL:-}" ]; then
-  SKYHIGH_PG_DURABLE=1 exec "$ROOT/scripts/with-postgres.sh" "$0" --store postgres --duration "$DURATION" --runs "$RUNS" --flights "$FLIGHTS"
+  EXTRA=()
+  [ "$REDIS" = 1 ] && EXTRA=(--redis)
+  SKYHIGH_PG_DURABLE=1 exec "$ROOT/scripts/with-postgres.sh" "$0" --store postgres --duration "$DURATION" --runs "$RUNS" --flights "$FLIGHTS" "${EXTRA[@]}"
 fi
 
 need() { command -v "$1" >/dev/null 2>&1 || command -v "/usr/sbin/$1" >/dev/null 2>&1; }
 if ! need wrk || ! need nginx; then
   echo "==> installing wrk and nginx (Debian packages)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk nginx-light >/dev/null
+fi
+if [ "$REDIS" = 1 ] && ! need redis-server; then
+  echo "==> installing redis-server (Debian package; its own service is not used)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  [ -s /run/redis/redis-server.pid ] && kill "$(cat /run/redis/redis-server.pid)" 2>/dev/null || true
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
@@ -51,10 +63,11 @@ BIN="$(swift build -c release --show-bin-path)/skyhigh"
 
 WORK=$(mktemp -d /tmp/skyhigh-bench.XXXXXX)
 chmod 755 "$WORK"
-SERVER_PID="" NGINX_PID=""
+SERVER_PID="" NGINX_PID="" REDIS_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
+  [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -69,16 +82,25 @@ else
   DB_URL="sqlite:$WORK/bench.sqlite"
 fi
 
+# start_server [VAR=VALUE...]: starts skyhigh serve with the benchmark's settings (and these).
+start_server() {
+  env SKYHIGH_HOST=127.0.0.1 SKYHIGH_PORT=$PORT SKYHIGH_DATABASE_URL=$DB_URL SKYHIGH_ADMIN_TOKEN=$ADMIN \
+    SKYHIGH_WEBHOOK_SECRET=bench-webhook-secret-0123 SKYHIGH_LOG_LEVEL=warning SKYHIGH_RATE_LIMIT_PER_SECOND=0 \
+    SKYHIGH_ABUSE_SEATMAP_LIMIT=100000 SKYHIGH_DATABASE_POOL_SIZE=40 \
+    SKYHIGH_HOLD_SECONDS=2 SKYHIGH_SERVER_THREADS=${SKYHIGH_SERVER_THREADS:-$(nproc)} "$@" \
+    "$BIN" serve >> "$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do curl -sf "$BASE/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -sf "$BASE/health/ready" >/dev/null || { cat "$WORK/server.log"; exit 1; }
+}
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=""
+}
+
 echo "==> starting skyhigh serve on 127.0.0.1:$PORT ($STORE)"
-SKYHIGH_HOST=127.0.0.1 SKYHIGH_PORT=$PORT SKYHIGH_DATABASE_URL=$DB_URL SKYHIGH_ADMIN_TOKEN=$ADMIN \
-SKYHIGH_WEBHOOK_SECRET=bench-webhook-secret-0123 SKYHIGH_LOG_LEVEL=warning SKYHIGH_RATE_LIMIT_PER_SECOND=0 \
-SKYHIGH_ABUSE_SEATMAP_LIMIT=100000 SKYHIGH_DATABASE_POOL_SIZE=40 \
-SKYHIGH_HOLD_SECONDS=2 SKYHIGH_SERVER_THREADS=${SKYHIGH_SERVER_THREADS:-$(nproc)} \
-  "$BIN" serve > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
 BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 1 100); do curl -sf "$BASE/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -sf "$BASE/health/ready" >/dev/null || { cat "$WORK/server.log"; exit 1; }
+start_server
 
 echo "==> loading $FLIGHTS flights and a hot flight with 540 signed-in passengers"
 DEPARTS=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
@@ -158,6 +180,33 @@ if [ "$STORE" = postgres ]; then
   done
 fi
 
+if [ "$REDIS" = 1 ]; then
+  REDIS_PORT=$(free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" --loglevel warning \
+    > "$WORK/redis.log" 2>&1 &
+  REDIS_PID=$!
+  echo "==> seat maps without and with Redis (server restarted before each run, 64 connections)"
+  for r in $(seq 1 "$RUNS"); do
+    for mode in alone redis; do
+      stop_server
+      if [ "$mode" = redis ]; then start_server SKYHIGH_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"; else start_server; fi
+      # Every seat map in memory before the clock starts, as in the runs above.
+      while read -r path; do curl -sf "$BASE$path" -o /dev/null; done < "$WORK/paths"
+      curl -sf "$BASE/flights/HOT/seatmap" -o /dev/null
+      for what in seatmap hotmap; do
+        paths=$WORK/paths
+        [ "$what" = hotmap ] && paths=$WORK/hot-paths
+        line=$(env PATHS_FILE="$paths" wrk -t2 -c64 -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/bench/seatmap.lua" "$BASE" | grep '^RESULT')
+        echo "$what-$mode-c64 $line" | tee -a "$results"
+      done
+    done
+  done
+  if [ "$mode" = redis ] && ! grep -q "counts with the fleet through Redis" "$WORK/server.log"; then
+    echo "==> the server never counted with the fleet through Redis" >&2
+    exit 1
+  fi
+fi
+
 if grep -qE " (warning|error) " "$WORK/server.log"; then
   echo "==> what the server logged at warning or above (counts)"
   grep -oE " (warning|error) [^:]*: .{0,80}" "$WORK/server.log" | sed -E 's/[0-9a-f-]{36}/<id>/g' | sort | uniq -c | sort -rn | head -10
@@ -185,6 +234,10 @@ for what in ("seatmap", "hotmap"):
         ours99, theirs99 = med(f"{what}-skyhigh-c{c}", "p99"), med(f"{what}-nginx-c{c}", "p99")
         if ours and theirs:
             print(f"{what} at {c} connections: {ours / theirs:.2f}x nginx's requests/s, p99 {ours99 / theirs99:.2f}x nginx's")
+for what in ("seatmap", "hotmap"):
+    alone, shared = med(f"{what}-alone-c64", "rps"), med(f"{what}-redis-c64", "rps")
+    if alone and shared:
+        print(f"{what} at 64 connections with Redis: {shared / alone:.2f}x the requests/s without (target: at least 0.90x)")
 ours, anchor = med("holds-skyhigh-c64", "rps"), med("holds-anchor-c64", "rps")
 if ours and anchor:
     print(f"holds at 64 connections: {ours / anchor:.2f}x the minimal-hold anchor's transactions/s, p99 {med('holds-skyhigh-c64', 'p99'):.1f} ms")

@@ -2,14 +2,17 @@
 # Usage: scripts/compose-smoke.sh [--binary PATH] [--time-limit SECONDS]
 #
 # Smoke test of the deployment set in docker-compose.yml, run as plain processes on 127.0.0.1
-# (no Docker): a throwaway PostgreSQL (scripts/with-postgres.sh), `skyhigh migrate`,
-# `skyhigh mock-services`, two `skyhigh serve` instances using the mocks over HTTP, and one
+# (no Docker): a throwaway PostgreSQL (scripts/with-postgres.sh), a redis-server, `skyhigh
+# migrate`, `skyhigh mock-services`, two `skyhigh serve` instances using the mocks over HTTP and
+# counting abuse through Redis, HAProxy in front of them (round robin, health-checked), and one
 # `skyhigh worker`. Once each is ready it walks a passenger through real HTTP: a flight and a
-# booking through the admin API, sign-in, a seat held and confirmed on instance 1 and seen on
-# instance 2's seat map, a check-in with a 30 kg bag (50.00 EUR to pay), the payment settled on
-# the mock Payment service (which sends the signed webhook to instance 1), the check-in
-# COMPLETED, its boarding pass, and /metrics. Finally it sends SIGTERM to every process it
-# started and checks that each exits 0 within 15 s.
+# booking through the admin API, sign-in through the balancer, a seat held and confirmed on
+# instance 1 and seen on instance 2's seat map, a check-in with a 30 kg bag (50.00 EUR to pay),
+# the payment settled on the mock Payment service (which sends the signed webhook through the
+# balancer), the check-in COMPLETED, its boarding pass, /metrics (admin token only), and a bot
+# spread over both instances by the balancer that both then block. Finally it stops every
+# process it started (SIGTERM; HAProxy's graceful SIGUSR1) and checks that each exits 0 within
+# 15 s.
 #
 # Prints PASS, FAIL or SKIP per step and exits non-zero on any failure. Every process it starts
 # is stopped by its PID, and its temporary folder removed, on every exit path. The run (after
@@ -19,7 +22,8 @@
 #                       `swift build --product skyhigh` and uses the debug binary
 #   --time-limit SECS   give up (FAIL) after this long
 #
-# Needs curl and python3. With SKYHIGH_TEST_POSTGRES_URL set (a maintenance database URL, as
+# Needs curl and python3; Debian's redis-server and haproxy are installed if missing (as root).
+# With SKYHIGH_TEST_POSTGRES_URL set (a maintenance database URL, as
 # scripts/with-postgres.sh exports), it creates and drops its own database on that server
 # instead of starting one, and needs psql.
 set -euo pipefail
@@ -56,6 +60,44 @@ for tool in curl python3; do
     fi
 done
 
+# --- redis-server and haproxy, from Debian's packages if missing ---------------------------------
+# install_package BINARY PACKAGE: installs PACKAGE when BINARY is not on PATH, keeping its service
+# from starting (a policy-rc.d that refuses service starts, removed again afterwards).
+install_package() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    [ -x "/usr/sbin/$1" ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "FAIL  $1 is required (apt-get install -y $2)"
+        exit 1
+    fi
+    echo "compose-smoke: $1 not found; installing Debian's $2 package"
+    local policy=/usr/sbin/policy-rc.d added=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        added=1
+    fi
+    local status=0
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2"; } \
+        </dev/null >"${TMPDIR:-/tmp}/skyhigh-smoke-apt.$$.log" 2>&1 || status=$?
+    if [ "$added" -eq 1 ]; then rm -f "$policy"; fi
+    if [ "$status" -ne 0 ]; then
+        tail -n 20 "${TMPDIR:-/tmp}/skyhigh-smoke-apt.$$.log" >&2
+        rm -f "${TMPDIR:-/tmp}/skyhigh-smoke-apt.$$.log"
+        echo "FAIL  apt-get install $2 failed"
+        exit 1
+    fi
+    rm -f "${TMPDIR:-/tmp}/skyhigh-smoke-apt.$$.log"
+    # The package's own service is not wanted: the smoke test runs its own process.
+    if [ "$1" = redis-server ] && [ -s /run/redis/redis-server.pid ]; then
+        kill "$(cat /run/redis/redis-server.pid)" 2>/dev/null || true
+    fi
+}
+install_package redis-server redis-server
+install_package haproxy haproxy
+REDIS_SERVER=$(command -v redis-server || echo /usr/bin/redis-server)
+HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+
 # --- the binary ----------------------------------------------------------------------------------
 if [ -z "$BINARY" ]; then
     echo "compose-smoke: building skyhigh (swift build --product skyhigh)"
@@ -87,6 +129,7 @@ fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/skyhigh-smoke.XXXXXX")
 PIDS=()     # every process started and not yet waited for, by PID
 NAMES=()    # its name, same index
+SIGNALS=()  # the signal that stops it gracefully, same index
 LOGS=()     # the name of every process started, for its log
 WATCHDOG=""
 DATABASE=""
@@ -153,7 +196,7 @@ cleanup() {
     if [ "$status" -ne 0 ] && [ "${#LOGS[@]}" -gt 0 ]; then show_logs; fi
     for i in "${!PIDS[@]}"; do
         pid=${PIDS[$i]}
-        if running "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+        if running "$pid"; then kill "-${SIGNALS[$i]:-TERM}" "$pid" 2>/dev/null || true; fi
     done
     for i in "${!PIDS[@]}"; do
         pid=${PIDS[$i]}
@@ -196,11 +239,20 @@ free_port() {
 start() {
     local name=$1
     shift
+    start_program "$name" TERM "$BINARY" "$@"
+}
+
+# start_program NAME SIGNAL PROGRAM ARGS...: starts PROGRAM in the background with its output in
+# $WORK/NAME.log; SIGNAL stops it gracefully.
+start_program() {
+    local name=$1 signal=$2
+    shift 2
     # From the temporary folder, so nothing a process writes to its working directory (an
     # instrumented build's default.profraw, say) lands in the checkout.
-    (cd "$WORK" && exec "$BINARY" "$@") >"$WORK/$name.log" 2>&1 &
+    (cd "$WORK" && exec "$@") >"$WORK/$name.log" 2>&1 &
     PIDS+=("$!")
     NAMES+=("$name")
+    SIGNALS+=("$signal")
     LOGS+=("$name")
 }
 
@@ -315,9 +367,11 @@ WEBHOOK_SECRET="smoke-webhook-secret-$(date +%s)-$$"
 MOCK_PORT=$(free_port)
 API1_PORT=$(free_port)
 API2_PORT=$(free_port)
+LB_PORT=$(free_port)
 MOCK="http://127.0.0.1:$MOCK_PORT"
 API1="http://127.0.0.1:$API1_PORT"
 API2="http://127.0.0.1:$API2_PORT"
+LB="http://127.0.0.1:$LB_PORT"
 
 # What every skyhigh process shares, as in docker-compose.yml.
 export SKYHIGH_DATABASE_URL="$DATABASE_URL"
@@ -336,8 +390,33 @@ pass "migrate: exited 0"
 # It has been waited for: keep it out of the shutdown checks.
 PIDS=("${PIDS[@]:1}")
 NAMES=("${NAMES[@]:1}")
+SIGNALS=("${SIGNALS[@]:1}")
 
-SKYHIGH_MOCK_HOST=127.0.0.1 SKYHIGH_MOCK_PORT=$MOCK_PORT SKYHIGH_MOCK_WEBHOOK_URL="$API1/payments/webhook" \
+# Redis: the abuse guard's shared counters.
+REDIS_PORT=$(free_port)
+start_program redis TERM "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$WORK" --loglevel warning
+deadline=$((SECONDS + 15))
+until python3 - "$REDIS_PORT" <<'PY' 2>/dev/null
+import socket, sys
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1) as s:
+    s.sendall(b"PING\r\n")
+    sys.exit(0 if s.recv(16).startswith(b"+PONG") else 1)
+PY
+do
+    running "$(pid_of redis)" || fail "redis ready" "redis-server exited: $(tail -n 5 "$WORK/redis.log" | tr '\n' ' ')"
+    [ "$SECONDS" -lt "$deadline" ] || fail "redis ready" "no PONG on port $REDIS_PORT within 15 s"
+    sleep 0.1
+done
+pass "redis ready: redis://127.0.0.1:$REDIS_PORT"
+export SKYHIGH_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+# The balancer (and this script, naming test clients) is a trusted proxy; the bot rule is small
+# and its window wide, so the bot check below is quick and cannot miss on a loaded machine.
+export SKYHIGH_TRUSTED_PROXIES=127.0.0.1
+export SKYHIGH_ABUSE_SEATMAP_LIMIT=5
+export SKYHIGH_ABUSE_WINDOW_SECONDS=60
+
+SKYHIGH_MOCK_HOST=127.0.0.1 SKYHIGH_MOCK_PORT=$MOCK_PORT SKYHIGH_MOCK_WEBHOOK_URL="$LB/payments/webhook" \
     start mock-services mock-services
 wait_http mock-services "$MOCK/health"
 
@@ -346,6 +425,33 @@ SKYHIGH_PORT=$API2_PORT start api-2 serve
 start worker worker
 wait_http api-1 "$API1/health/ready"
 wait_http api-2 "$API2/health/ready"
+
+# HAProxy in front of both, as deploy/haproxy.cfg configures it for docker-compose.yml.
+cat >"$WORK/haproxy.cfg" <<CFG
+global
+    log stdout format raw local0
+defaults
+    mode http
+    log global
+    option forwardfor
+    timeout connect 5s
+    timeout client 65s
+    timeout server 65s
+    timeout tunnel 1h
+    default-server check inter 1s fall 2 rise 2
+frontend api
+    bind 127.0.0.1:$LB_PORT
+    monitor-uri /lb-health
+    default_backend skyhigh
+backend skyhigh
+    balance roundrobin
+    option httpchk GET /health/ready
+    http-check expect status 200
+    server api-1 127.0.0.1:$API1_PORT
+    server api-2 127.0.0.1:$API2_PORT
+CFG
+start_program haproxy USR1 "$HAPROXY" -db -f "$WORK/haproxy.cfg"
+wait_http haproxy "$LB/health/ready"
 
 deadline=$((SECONDS + 30))
 # The worker serves no HTTP: it is ready once it logs that its store is ready (its "worker
@@ -370,8 +476,8 @@ http POST "$API1/admin/bookings" "{\"bookingReference\": \"SMK001\", \"flightId\
 expect "admin: create booking" 201
 pass "admin: booking SMK001 created"
 
-http POST "$API1/sessions" '{"bookingReference": "SMK001", "lastName": "lovelace"}'
-expect "sign in" 201
+http POST "$LB/sessions" '{"bookingReference": "SMK001", "lastName": "lovelace"}'
+expect "sign in through the balancer" 201
 TOKEN=$(field token)
 PASSENGER=$(field passengers.0.passengerId)
 [ -n "$TOKEN" ] && [ -n "$PASSENGER" ] || fail "sign in" "no token or passenger in $(head -c 300 "$WORK/body")"
@@ -423,8 +529,8 @@ http POST "$MOCK/payment-intents/$INTENT/succeed" ""
 expect "settle the intent on the mock Payment service" 200
 WEBHOOK_STATUS=$(field webhookStatus)
 [ "$WEBHOOK_STATUS" = 200 ] \
-    || fail "settle the intent on the mock Payment service" "the webhook to instance 1 answered '$WEBHOOK_STATUS' ($(field webhookError))"
-pass "mock Payment service settled $INTENT; its signed webhook to instance 1 answered 200"
+    || fail "settle the intent on the mock Payment service" "the webhook through the balancer answered '$WEBHOOK_STATUS' ($(field webhookError))"
+pass "mock Payment service settled $INTENT; its signed webhook through the balancer answered 200"
 
 started=$(now_ms)
 while :; do
@@ -444,32 +550,66 @@ pass "boarding pass: bcbp '$BCBP'"
 
 for api in "$API1" "$API2"; do
     http GET "$api/metrics"
-    case "$STATUS" in
-        200) pass "GET $api/metrics: 200 ($(wc -l <"$WORK/body") lines)" ;;
-        404) skip "GET $api/metrics: 404, no /metrics route in this build yet" ;;
-        *) fail "GET $api/metrics" "expected 200 (or 404 while the route is missing), got $STATUS" ;;
-    esac
+    expect "GET $api/metrics without a token" 401
+    started=$(now_ms)
+    while :; do
+        http GET "$api/metrics" "" "$ADMIN_TOKEN"
+        expect "GET $api/metrics with the admin token" 200
+        grep -q '^skyhigh_guard_redis_up 1' "$WORK/body" && break
+        [ $(( $(now_ms) - started )) -lt 10000 ] \
+            || fail "GET $api/metrics" "skyhigh_guard_redis_up is not 1 after 10 s: $(grep skyhigh_guard_redis "$WORK/body" | tr '\n' ' ')"
+        sleep 0.1
+    done
+    pass "GET $api/metrics: 401 without a token, 200 with the admin token ($(wc -l <"$WORK/body") lines), Redis up"
 done
 
+# --- a bot spread over both instances by the balancer -----------------------------------------------
+for n in 1 2 3 4 5 6; do
+    http POST "$API1/admin/flights" "{\"flightId\": \"SMOKE-B$n\", \"flightNumber\": \"SH95$n\", \"origin\": \"LHR\",
+        \"destination\": \"CDG\", \"departureTime\": \"$DEPARTURE\", \"aircraftType\": \"A320\"}" "$ADMIN_TOKEN"
+    expect "admin: create flight SMOKE-B$n" 201
+done
+# Six different seat maps through the balancer: three on each instance, under each one's own
+# limit of five, but six for the fleet.
+for n in 1 2 3 4 5 6; do
+    STATUS=$(curl -sS --max-time 10 -o "$WORK/body" -w '%{http_code}' -H 'X-Forwarded-For: 203.0.113.9' \
+        "$LB/flights/SMOKE-B$n/seatmap" 2>"$WORK/curl.err") || STATUS="000"
+    [ "$n" -eq 6 ] || expect "bot: seat map $n through the balancer" 200
+done
+started=$(now_ms)
+for api in "$API1" "$API2"; do
+    while :; do
+        STATUS=$(curl -sS --max-time 10 -o "$WORK/body" -w '%{http_code}' -H 'X-Forwarded-For: 203.0.113.9' \
+            "$api/flights/SMOKE-B1" 2>"$WORK/curl.err") || STATUS="000"
+        [ "$STATUS" = 429 ] && grep -q client-blocked "$WORK/body" && break
+        [ $(( $(now_ms) - started )) -lt 5000 ] \
+            || fail "bot blocked on every instance" "$api still answers $STATUS to the bot after 5 s"
+        sleep 0.02
+    done
+done
+pass "bot blocked on both instances $(( $(now_ms) - started )) ms after its sixth distinct seat map"
+http GET "$LB/flights/SMOKE-B1/seatmap"
+expect "another client through the balancer" 200
+
 # --- shutdown ------------------------------------------------------------------------------------
-for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+for i in "${!PIDS[@]}"; do kill "-${SIGNALS[$i]}" "${PIDS[$i]}" 2>/dev/null || true; done
 shutdown_failed=0
-LEFT_PIDS=() LEFT_NAMES=()
+LEFT_PIDS=() LEFT_NAMES=() LEFT_SIGNALS=()
 for i in "${!PIDS[@]}"; do
     if wait_exit "${PIDS[$i]}" "$STOP_LIMIT"; then
         if [ "$EXIT_STATUS" -eq 0 ]; then
-            pass "SIGTERM: ${NAMES[$i]} (PID ${PIDS[$i]}) exited 0"
+            pass "SIG${SIGNALS[$i]}: ${NAMES[$i]} (PID ${PIDS[$i]}) exited 0"
         else
             STEPS=$((STEPS + 1)) FAILED=$((FAILED + 1)) shutdown_failed=1
-            echo "FAIL  SIGTERM: ${NAMES[$i]} (PID ${PIDS[$i]}) exited $EXIT_STATUS"
+            echo "FAIL  SIG${SIGNALS[$i]}: ${NAMES[$i]} (PID ${PIDS[$i]}) exited $EXIT_STATUS"
         fi
     else
         STEPS=$((STEPS + 1)) FAILED=$((FAILED + 1)) shutdown_failed=1
-        echo "FAIL  SIGTERM: ${NAMES[$i]} (PID ${PIDS[$i]}) still running after $STOP_LIMIT s"
-        LEFT_PIDS+=("${PIDS[$i]}") LEFT_NAMES+=("${NAMES[$i]}")
+        echo "FAIL  SIG${SIGNALS[$i]}: ${NAMES[$i]} (PID ${PIDS[$i]}) still running after $STOP_LIMIT s"
+        LEFT_PIDS+=("${PIDS[$i]}") LEFT_NAMES+=("${NAMES[$i]}") LEFT_SIGNALS+=("${SIGNALS[$i]}")
     fi
 done
 # Only what is still running is left for the EXIT trap to stop.
-PIDS=("${LEFT_PIDS[@]}") NAMES=("${LEFT_NAMES[@]}")
+PIDS=("${LEFT_PIDS[@]}") NAMES=("${LEFT_NAMES[@]}") SIGNALS=("${LEFT_SIGNALS[@]}")
 [ "$shutdown_failed" -eq 0 ] || exit 1
 exit 0

@@ -32,6 +32,14 @@ public struct APIEnvironment: Sendable {
     public var metricsExposition: @Sendable () async -> [UInt8] = { Array("# metrics are not collected\n".utf8) }
     /// Session tokens seen lately, so that signed-in requests rarely cost a store round trip.
     let sessions = SessionCache()
+    /// Tokens the store did not know, so that repeating one costs no store round trip.
+    let unknownTokens = UnknownTokenCache()
+    /// How many live seat-change streams may be open, per client and on this instance.
+    public var streamLimits = StreamLimits() {
+        didSet { streams = StreamSlots(limits: streamLimits) }
+    }
+    /// The live streams open now.
+    private(set) var streams = StreamSlots(limits: StreamLimits())
     /// Bookings, which never change once imported, for the ownership checks of seat writes.
     let bookings = BookingCache()
     /// The request counters and latency histograms, by route, method and status.

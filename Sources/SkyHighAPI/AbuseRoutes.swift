@@ -14,10 +14,11 @@ extension RouteTable {
             try context.requireAdmin()
             let raw = context.parameters.get("clientKey") ?? ""
             let clientKey = raw.removingPercentEncoding ?? raw
-            guard try await env.store.liftBlock(clientKey, at: env.clock.now()) else {
+            let lifted = try await env.store.liftBlock(clientKey, at: env.clock.now())
+            guard !lifted.isEmpty else {
                 throw Problem.notFound("block-not-found", "\(clientKey) is not blocked")
             }
-            env.abuseGuard?.liftBlock(clientKey)
+            env.abuseGuard?.liftBlock(lifted)
             return Response(status: .noContent)
         }
     }

@@ -18,6 +18,8 @@ public struct AppRequestContext: RequestContext {
     let channel: any Channel
     /// Set by the authentication middleware when a valid bearer token was sent.
     public var identity: Identity?
+    /// Who the abuse guard counted this request as (set by its middleware).
+    public var abuseClient: AbuseGuard.Client?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

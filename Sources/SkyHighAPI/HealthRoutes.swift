@@ -20,8 +20,11 @@ extension RouteTable {
             return try JSONBody.response(HealthResponse(status: "ready"))
         }
 
-        add(.get, "/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        // The admin token, as Prometheus's `authorization` scrape setting sends it: the metrics
+        // describe the service's traffic and defences, which are nobody else's business.
+        add(.get, "/metrics") { _, context in
+            try context.requireAdmin()
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: await env.metricsExposition())))
         }
 

@@ -18,6 +18,8 @@ extension RouteTable {
             let expiresAt = now + env.sessionLifetime
             try await env.store.createSession(tokenHash: Tokens.hash(token), booking: reference,
                                               createdAt: now, expiresAt: expiresAt)
+            // The passenger's next requests here need no lookup (nor a charge to their address).
+            env.sessions.remember(Tokens.hash(token), booking: reference, at: now)
             return try JSONBody.response(
                 SessionResponse(token: token, bookingReference: reference, flightId: booking.flightID,
                                 expiresAt: expiresAt, passengers: booking.passengers.map(PassengerResponse.init)),

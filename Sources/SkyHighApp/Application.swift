@@ -58,7 +58,7 @@ public struct BackgroundServices: Sendable {
             concurrency: config.workerConcurrency, started: storeReady, wake: doorbell)
         let sweeper = ExpirySweeper(store: opened.store, clock: clock, logger: logger, started: storeReady)
         let abuseGuard = AbuseGuard(policy: config.abuse, trustedProxies: config.trustedProxies,
-                                    allowlist: config.abuseAllowlist)
+                                    allowlist: config.abuseAllowlist, sharesCounts: config.redis != nil)
         let blockSync = BlockSync(store: opened.store, guardian: abuseGuard, clock: clock, logger: logger,
                                   wake: blocksChanged, started: storeReady)
         let reconciler = SeatMapReconciler(seatMaps: seatMaps, seatChanges: seatChanges, clock: clock, logger: logger,
@@ -116,15 +116,18 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sto
         payments: background.external.payment, baggage: config.baggage, webhookSecret: config.webhookSecret,
         holdPlaced: { sweeper.holdPlaced($0) })
     let store = background.opened.store
-    environment.metricsExposition = { await Telemetry.exposition(store: store, clock: clock) }
+    environment.metricsExposition = { Telemetry.exposition() }
     environment.liveEvents = config.liveEvents
+    environment.streamLimits = config.streamLimits
+    let guardServices = FleetGuard.services(config, guardian: background.abuseGuard, store: store, clock: clock, logger: logger)
+        + [JobGauges(store: store, clock: clock, logger: logger, started: background.storeReady)]
     let serverName = "SkyHigh"
     var app = Application(
         router: buildRouter(environment),
         server: skyHighServer(environment, serverName: serverName, connections: config.connections),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
-        services: background.services + [SeatMapWarmup(seatMaps: background.seatMaps, clock: clock, logger: logger,
-                                                       started: background.storeReady)],
+        services: background.services + guardServices
+            + [SeatMapWarmup(seatMaps: background.seatMaps, clock: clock, logger: logger, started: background.storeReady)],
         eventLoopGroupProvider: config.serverThreads == ProcessInfo.processInfo.activeProcessorCount
             ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: config.serverThreads)),
         logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import SkyHighAPI
 import SkyHighCore
@@ -29,8 +30,11 @@ final class BlockSync: Service {
         self.maximumIdle = maximumIdle
     }
 
+    private let activeBlocks = Gauge(label: "skyhigh_abuse_active_blocks")
+
     func reload() async throws {
         guardian.setBlocks(try await store.activeBlocks(at: clock.now()))
+        activeBlocks.record(guardian.activeBlocks(at: clock.now()))
         reloaded()
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SkyHighAPI
 import SkyHighCore
+import SkyHighRedis
 
 /// Every setting of the service, read once from `SKYHIGH_*` variables (or the matching
 /// command-line options, which win) and checked before anything starts.
@@ -52,6 +53,13 @@ public struct Configuration: Sendable {
     public var liveEvents = LiveEventSettings()
     /// Idle and request timeouts of client connections, and how many one instance keeps open.
     public var connections = ConnectionSettings()
+    /// How many live seat-change streams a client, and this instance, may hold open.
+    public var streamLimits = StreamLimits()
+    /// The Redis the fleet's abuse counters are shared through (`SKYHIGH_REDIS_URL`, with
+    /// `SKYHIGH_REDIS_TIMEOUT_MS` as its command timeout); `nil`: each instance counts alone.
+    public var redis: RedisConnectionSettings?
+    /// How often the abuse guard exchanges its counts with the fleet through Redis.
+    public var guardSyncInterval: Duration = .milliseconds(100)
 
     /// Settings for tests and tools: embedded store, fixed secrets.
     public init(adminToken: String = "admin-test-token", webhookSecret: String = "webhook-test-secret") {
@@ -83,6 +91,13 @@ public struct Configuration: Sendable {
         config.abuse.seatMapLimit = reader.int("SKYHIGH_ABUSE_SEATMAP_LIMIT", in: 1...100_000) ?? config.abuse.seatMapLimit
         config.abuse.window = reader.double("SKYHIGH_ABUSE_WINDOW_SECONDS", in: 0.1...3600) ?? config.abuse.window
         config.abuse.blockFor = reader.double("SKYHIGH_ABUSE_BLOCK_SECONDS", in: 1...604_800) ?? config.abuse.blockFor
+        config.abuse.ipv6Prefix = reader.int("SKYHIGH_ABUSE_IPV6_PREFIX", in: 1...128) ?? config.abuse.ipv6Prefix
+        config.redis = reader.redis("SKYHIGH_REDIS_URL", timeoutName: "SKYHIGH_REDIS_TIMEOUT_MS")
+        if let ms = reader.int("SKYHIGH_ABUSE_SYNC_MS", in: 10...5_000) { config.guardSyncInterval = .milliseconds(ms) }
+        config.streamLimits.perClient = reader.int("SKYHIGH_SSE_MAX_STREAMS_PER_CLIENT", in: 1...10_000)
+            ?? config.streamLimits.perClient
+        config.streamLimits.perInstance = reader.int("SKYHIGH_SSE_MAX_STREAMS", in: 1...1_000_000)
+            ?? config.streamLimits.perInstance
         config.serverThreads = reader.int("SKYHIGH_SERVER_THREADS", in: 1...256) ?? config.serverThreads
         config.trustedProxies = reader.addressRanges("SKYHIGH_TRUSTED_PROXIES")
         config.abuseAllowlist = reader.addressRanges("SKYHIGH_ABUSE_ALLOWLIST")
@@ -155,6 +170,20 @@ struct SettingsReader {
             return nil
         }
         return value
+    }
+
+    /// A `redis://` URL, with its command timeout from `timeoutName` (250 ms by default).
+    mutating func redis(_ name: String, timeoutName: String) -> RedisConnectionSettings? {
+        let timeout = int(timeoutName, in: 10...10_000)
+        guard let text = string(name) else { return nil }
+        do {
+            var settings = try RedisConnectionSettings(url: text)
+            if let timeout { settings.commandTimeout = .milliseconds(timeout) }
+            return settings
+        } catch {
+            problems.append("\(name): \(error)")
+            return nil
+        }
     }
 
     /// Comma-separated addresses or CIDR ranges.

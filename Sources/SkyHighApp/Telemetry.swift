@@ -25,18 +25,10 @@ public enum Telemetry {
     /// Metric names from libraries, in Prometheus form (dots become underscores).
     static func prometheusName(_ name: String) -> String { name.replacingOccurrences(of: ".", with: "_") }
 
-    /// Reads the gauges that are sampled rather than counted (queue depth, active blocks), then
-    /// renders the registry.
-    static func exposition(store: any SkyHighStore, clock: any WallClock) async -> [UInt8] {
-        if let overview = try? await store.jobOverview(deadLimit: 0) {
-            for state in JobState.allCases {
-                Gauge(label: "skyhigh_jobs", dimensions: [("state", state.rawValue.lowercased())])
-                    .record(overview.counts[state, default: 0])
-            }
-        }
-        if let blocks = try? await store.activeBlocks(at: clock.now()) {
-            Gauge(label: "skyhigh_abuse_active_blocks").record(blocks.count)
-        }
-        return registry.emitToBuffer()
+    /// The registry as Prometheus text. A scrape reads only memory: the gauges that describe the
+    /// store (job queue, blocks) are kept current by the services that read it anyway
+    /// (``JobGauges``, ``BlockSync``), so a scrape costs the database nothing, however often it comes.
+    static func exposition() -> [UInt8] {
+        registry.emitToBuffer()
     }
 }

@@ -10,14 +10,17 @@ public struct AbusePolicy: Sendable, Equatable {
     public var seatMapLimit: Int
     public var window: TimeInterval
     public var blockFor: TimeInterval
+    /// IPv6 clients are counted by their network of this many bits (see ``ClientKeys``).
+    public var ipv6Prefix: Int
 
     public init(ratePerSecond: Double = 20, burst: Double = 40, seatMapLimit: Int = 50, window: TimeInterval = 2,
-                blockFor: TimeInterval = 300) {
+                blockFor: TimeInterval = 300, ipv6Prefix: Int = 64) {
         self.ratePerSecond = ratePerSecond
         self.burst = burst
         self.seatMapLimit = seatMapLimit
         self.window = window
         self.blockFor = blockFor
+        self.ipv6Prefix = ipv6Prefix
     }
 }
 
@@ -29,6 +32,12 @@ public struct TokenBucket: Sendable, Equatable {
     public init(burst: Double, at now: Date) {
         tokens = burst
         updated = now
+    }
+
+    /// A bucket holding `tokens` (below zero while the client owes the fleet) as of `updated`.
+    public init(tokens: Double, updated: Date) {
+        self.tokens = tokens
+        self.updated = updated
     }
 
     public enum Decision: Sendable, Equatable {
@@ -43,6 +52,11 @@ public struct TokenBucket: Sendable, Equatable {
         guard tokens >= 1 else { return .limited(retryAfter: (1 - tokens) / rate) }
         tokens -= 1
         return .allowed(remaining: Int(tokens))
+    }
+
+    /// Gives back the token a request took (it turned out to be charged elsewhere).
+    public mutating func giveBack(burst: Double) {
+        tokens = min(burst, tokens + 1)
     }
 }
 
@@ -98,11 +112,20 @@ public struct Incident: Sendable, Equatable {
 
 /// Incidents and blocks, shared by every instance.
 public protocol AbuseStore: Sendable {
-    /// Records the incident and blocks its client until `incident.blockedUntil`.
-    func recordIncident(_ incident: Incident) async throws
+    /// Records the incident and blocks its client, and every key in `alsoBlocking` (the address
+    /// a blocked booking came from), until `incident.blockedUntil`.
+    func recordIncident(_ incident: Incident, alsoBlocking: [String]) async throws
     func incidents(limit: Int) async throws -> [Incident]
     /// Blocks in force at `now`: client key to the end of the block.
     func activeBlocks(at now: Date) async throws -> [String: Date]
-    /// Lifts a block; `false` if there was none in force.
-    func liftBlock(_ clientKey: String, at now: Date) async throws -> Bool
+    /// Lifts the block of `clientKey` and every block made by the same incident; returns the
+    /// keys whose blocks were in force (none if there was no such block).
+    func liftBlock(_ clientKey: String, at now: Date) async throws -> [String]
+}
+
+extension AbuseStore {
+    /// Records the incident and blocks its client alone.
+    public func recordIncident(_ incident: Incident) async throws {
+        try await recordIncident(incident, alsoBlocking: [])
+    }
 }

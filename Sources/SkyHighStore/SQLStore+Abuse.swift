@@ -2,17 +2,19 @@ import Foundation
 import SkyHighCore
 
 extension SQLStore {
-    public func recordIncident(_ incident: Incident) async throws {
+    public func recordIncident(_ incident: Incident, alsoBlocking: [String]) async throws {
         try await transaction { sql in
             try await sql.run("""
                 INSERT INTO incidents (incident_id, client_key, rule, first_at, last_at, evidence, blocked_until)
                 VALUES (\(incident.id), \(incident.clientKey), \(incident.rule), \(incident.firstAt), \(incident.lastAt), \(incident.evidence), \(incident.blockedUntil))
                 """)
             if let until = incident.blockedUntil {
-                try await sql.run("""
-                    INSERT INTO blocks (client_key, blocked_until, incident_id) VALUES (\(incident.clientKey), \(until), \(incident.id))
-                    ON CONFLICT (client_key) DO UPDATE SET blocked_until = excluded.blocked_until, incident_id = excluded.incident_id
-                    """)
+                for key in [incident.clientKey] + alsoBlocking {
+                    try await sql.run("""
+                        INSERT INTO blocks (client_key, blocked_until, incident_id) VALUES (\(key), \(until), \(incident.id))
+                        ON CONFLICT (client_key) DO UPDATE SET blocked_until = excluded.blocked_until, incident_id = excluded.incident_id
+                        """)
+                }
                 try await sql.announce(.blocks, database.dialect)
             }
         }
@@ -37,13 +39,16 @@ extension SQLStore {
         return blocks
     }
 
-    public func liftBlock(_ clientKey: String, at now: Date) async throws -> Bool {
+    public func liftBlock(_ clientKey: String, at now: Date) async throws -> [String] {
         try await transaction { sql in
+            // The blocks one incident made (a booking and its address) are lifted together.
             let lifted = try await sql.run("""
-                DELETE FROM blocks WHERE client_key = \(clientKey) RETURNING blocked_until
+                DELETE FROM blocks WHERE client_key = \(clientKey)
+                   OR incident_id = (SELECT incident_id FROM blocks WHERE client_key = \(clientKey))
+                RETURNING client_key, blocked_until
                 """)
             try await sql.announce(.blocks, database.dialect)
-            return try lifted.contains { try $0.date("blocked_until") > now }
+            return try lifted.filter { try $0.date("blocked_until") > now }.map { try $0.string("client_key") }.sorted()
         }
     }
 }

@@ -24,10 +24,16 @@ struct APIHarness: Sendable {
     let weightFaults: MockBehaviour
     let paymentFaults: MockBehaviour
 
+    /// Every client of these tests comes from 127.0.0.1, and a stream closed by one test is
+    /// given back a moment later, when the server notices: the per-client limit is high unless
+    /// a test is about it.
+    static let streamLimits = StreamLimits(perClient: 100)
+
     /// Runs `body` against the router in-process (`.router`) or over a real socket (`.live`).
     static func run(_ kind: StoreKind, mode: TestingSetup = .router, holdSeconds: TimeInterval = 120,
                     abuseGuard: AbuseGuard? = nil, liveEvents: LiveEventSettings = LiveEventSettings(),
-                    connections: ConnectionSettings = ConnectionSettings(), changeWindow: Int = 1024,
+                    connections: ConnectionSettings = ConnectionSettings(),
+                    streamLimits: StreamLimits = Self.streamLimits, changeWindow: Int = 1024,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock(Date().truncatedToMilliseconds)
@@ -40,6 +46,7 @@ struct APIHarness: Sendable {
                                      abuseGuard: abuseGuard, seatChanges: SeatChangeHub(store: store, windowSize: changeWindow),
                                      weights: weights, payments: payments, webhookSecret: webhookSecret)
             env.liveEvents = liveEvents
+            env.streamLimits = streamLimits
             let seatChanges = env.seatChanges
             let app = Application(router: buildRouter(env), server: skyHighServer(env, serverName: nil, connections: connections),
                                   configuration: .init(address: .hostname("127.0.0.1", port: 0)))

@@ -55,6 +55,32 @@ import Testing
         #expect(error?.problems.count == 3)
     }
 
+    @Test func theFleetGuardsSettings() throws {
+        let defaults = try Configuration.load(environment: [:])
+        #expect(defaults.redis == nil)
+        #expect(defaults.guardSyncInterval == .milliseconds(100))
+        #expect(defaults.abuse.ipv6Prefix == 64)
+        #expect(defaults.streamLimits == StreamLimits(perClient: 4, perInstance: 10_000))
+        let config = try Configuration.load(environment: [
+            "SKYHIGH_REDIS_URL": "redis://:secret@cache.internal:6380/2", "SKYHIGH_REDIS_TIMEOUT_MS": "150",
+            "SKYHIGH_ABUSE_SYNC_MS": "50", "SKYHIGH_ABUSE_IPV6_PREFIX": "56",
+            "SKYHIGH_SSE_MAX_STREAMS_PER_CLIENT": "2", "SKYHIGH_SSE_MAX_STREAMS": "500",
+        ])
+        let redis = try #require(config.redis)
+        #expect(redis.host == "cache.internal" && redis.port == 6380 && redis.database == 2 && redis.password == "secret")
+        #expect(redis.commandTimeout == .milliseconds(150))
+        #expect(config.guardSyncInterval == .milliseconds(50))
+        #expect(config.abuse.ipv6Prefix == 56)
+        #expect(config.streamLimits == StreamLimits(perClient: 2, perInstance: 500))
+        let error = #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: ["SKYHIGH_REDIS_URL": "rediss://:pw@cache", "SKYHIGH_ABUSE_IPV6_PREFIX": "129",
+                                                 "SKYHIGH_SSE_MAX_STREAMS": "0", "SKYHIGH_ABUSE_SYNC_MS": "1"])
+        }
+        #expect(error?.problems.count == 4)
+        // The password never appears in the message.
+        #expect(error?.description.contains("pw") == false)
+    }
+
     @Test func postgresNeedsSharedSecrets() throws {
         let error = #expect(throws: ConfigurationError.self) {
             try Configuration.load(environment: ["SKYHIGH_DATABASE_URL": "postgres://u@127.0.0.1/db"])

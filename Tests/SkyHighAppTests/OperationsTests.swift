@@ -30,7 +30,7 @@ import Testing
 
         /// The value of one sample line of `GET /metrics`, 0 when it is not there yet.
         func metric(_ sample: String) async throws -> Double {
-            let text = String(buffer: try await send(.get, "/metrics").body)
+            let text = String(buffer: try await send(.get, "/metrics", token: admin).body)
             let line = text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }
             return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
         }
@@ -80,10 +80,10 @@ import Testing
             #expect(try await session.metric(#"skyhigh_holds_total{outcome="cancelled"}"#) >= cancelled + 1)
             #expect(try await session.metric("skyhigh_waitlist_assignments_total") >= assignments + 1)
 
-            let text = String(buffer: try await session.send(.get, "/metrics").body)
+            let text = String(buffer: try await session.send(.get, "/metrics", token: session.admin).body)
             #expect(text.contains("skyhigh_http_request_duration_seconds_bucket"))
             #expect(text.contains(#"status="409""#))
-            #expect(text.contains(#"skyhigh_jobs{state="dead"}"#), "dead jobs are sampled at every scrape")
+            #expect(text.contains(#"skyhigh_jobs{state="dead"}"#), "the job queue is sampled periodically, from the start")
             #expect(text.contains("skyhigh_abuse_active_blocks"))
             #expect(text.contains("skyhigh_store_operations_in_flight"))
         }
@@ -159,6 +159,16 @@ import Testing
             }
             #expect(refused?.hasPrefix("HTTP/1.1 503") == true, "\(refused ?? "no answer")")
             #expect(try await session.metric("skyhigh_http_connections_refused_total") >= 1)
+        }
+    }
+
+    /// `/metrics` is for the monitoring system alone: the admin token, as Prometheus sends it.
+    @Test func metricsNeedTheAdminToken() async throws {
+        try await withService { session in
+            let anonymous = try await session.send(.get, "/metrics")
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.contentType] == "application/problem+json")
+            #expect(try await session.send(.get, "/metrics", token: session.admin).status == .ok)
         }
     }
 

@@ -1,4 +1,5 @@
 import SkyHighRedis
+import SkyHighTestSupport
 import Testing
 
 /// Redis paused, stopped, killed and started again: calls never hang, and the client finds the

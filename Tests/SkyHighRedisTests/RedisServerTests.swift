@@ -1,5 +1,6 @@
 import NIOCore
 import SkyHighRedis
+import SkyHighTestSupport
 import Testing
 
 /// Without redis-server these tests are skipped; CI sets SKYHIGH_REQUIRE_REDIS=1 and then a

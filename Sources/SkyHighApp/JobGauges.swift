@@ -1,0 +1,33 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import SkyHighCore
+
+/// Keeps `skyhigh_jobs{state}` (the job queue's depth by state) current by counting the jobs
+/// table every `period`, so that a scrape of `/metrics` never scans a table: whoever scrapes, and
+/// however often, the store pays one count per period per instance.
+struct JobGauges: Service {
+    let store: any JobStore
+    let clock: any WallClock
+    let logger: Logger
+    let started: StartGate
+    var period: Duration = .seconds(15)
+
+    /// Counts once and records the gauges.
+    func sample() async throws {
+        let overview = try await store.jobOverview(deadLimit: 0)
+        for state in JobState.allCases {
+            Gauge(label: "skyhigh_jobs", dimensions: [("state", state.rawValue.lowercased())])
+                .record(overview.counts[state, default: 0])
+        }
+    }
+
+    func run() async throws {
+        await started.wait()
+        await PacedLoop(clock: clock, wake: WakeSignal(), maximumIdle: period, logger: logger, name: "job gauges").run {
+            try await sample()
+            return nil
+        }
+    }
+}
