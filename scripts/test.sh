@@ -13,9 +13,18 @@ REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 source "$SCRIPT_DIR/lib/postgres.sh"
 cd "$REPO_ROOT"
 
+# With no arguments, the whole suite runs in two passes: everything else, then the fleet suites,
+# which start several server processes and a redis-server of their own, so that their load and
+# the other suites' timing checks do not meet on a 2-core machine.
+if [ "$#" -eq 0 ]; then
+    set -- "$SCRIPT_DIR/test-passes.sh"
+else
+    set -- swift test "$@"
+fi
+
 if PG_BIN_FOUND=$(skyhigh_find_pg_bin); then
     echo "test.sh: using PostgreSQL binaries in $PG_BIN_FOUND" >&2
-    PG_BIN="$PG_BIN_FOUND" exec "$SCRIPT_DIR/with-postgres.sh" swift test "$@"
+    PG_BIN="$PG_BIN_FOUND" exec "$SCRIPT_DIR/with-postgres.sh" "$@"
 fi
 
 if [ "${SKYHIGH_REQUIRE_POSTGRES:-}" = "1" ]; then
@@ -37,4 +46,4 @@ cat >&2 <<'MSG'
 ############################################################################
 
 MSG
-exec swift test "$@"
+exec "$@"

@@ -65,6 +65,10 @@ struct Fleet: Sendable {
                     // The test names its clients in X-Forwarded-For.
                     "SKYHIGH_TRUSTED_PROXIES": "127.0.0.1", "SKYHIGH_DATABASE_POOL_SIZE": "8",
                     "SKYHIGH_SERVER_THREADS": "1", "SKYHIGH_WORKER_CONCURRENCY": "1",
+                    // Generous limits, so that a loaded machine (the rest of the suite runs beside
+                    // the fleet) is not taken for Redis or the store being away; tests of those
+                    // outages set their own.
+                    "SKYHIGH_REDIS_TIMEOUT_MS": "3000", "SKYHIGH_STORE_TIMEOUT_SECONDS": "10",
                 ]) { $1 }
                 if let redis { shared["SKYHIGH_REDIS_URL"] = redis.url }
                 shared.merge(settings) { $1 }

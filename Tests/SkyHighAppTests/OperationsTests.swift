@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SkyHighAPI
 import SkyHighApp
 import SkyHighCore
 import SkyHighTestSupport
@@ -123,7 +124,10 @@ import Testing
     /// Live streams whose clients went away are found by the heartbeat and closed, and the
     /// open-streams gauge comes back down (twenty dropped streams once left it at 22 for good).
     @Test func droppedLiveStreamsAreFoundAndTheGaugeComesBack() async throws {
-        try await withService(configure: { $0.liveEvents.heartbeat = .milliseconds(200) }) { session in
+        try await withService(configure: {
+            $0.liveEvents.heartbeat = .milliseconds(200)
+            $0.streamLimits = StreamLimits(perClient: 100)
+        }) { session in
             let departure = Date.ISO8601FormatStyle().format(Date() + 3 * 86_400)
             try await session.send(.post, "/admin/flights", json: """
                 {"flightId":"OPS3","flightNumber":"SH902","origin":"LHR","destination":"JFK","departureTime":"\(departure)","aircraftType":"A320"}
