@@ -199,12 +199,12 @@ if [ "$REDIS" = 1 ]; then
         line=$(env PATHS_FILE="$paths" wrk -t2 -c64 -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/bench/seatmap.lua" "$BASE" | grep '^RESULT')
         echo "$what-$mode-c64 $line" | tee -a "$results"
       done
+      if [ "$mode" = redis ] && ! curl -sf -H "Authorization: Bearer $ADMIN" "$BASE/metrics" | grep -q '^skyhigh_guard_redis_up 1'; then
+        echo "==> the server was not counting with the fleet through Redis (skyhigh_guard_redis_up is not 1)" >&2
+        exit 1
+      fi
     done
   done
-  if [ "$mode" = redis ] && ! grep -q "counts with the fleet through Redis" "$WORK/server.log"; then
-    echo "==> the server never counted with the fleet through Redis" >&2
-    exit 1
-  fi
 fi
 
 if grep -qE " (warning|error) " "$WORK/server.log"; then

@@ -82,10 +82,16 @@ public final class AbuseGuard: Sendable {
         public let address: String
         /// The address as the guard keys it (an IPv6 address by its network).
         public let addressKey: String
-
         /// `key` names an address rather than a booking; an allowlisted address is then neither
         /// limited nor blocked.
-        public var byAddress: Bool { key == addressKey }
+        public let byAddress: Bool
+
+        init(key: String, address: String, addressKey: String) {
+            self.key = key
+            self.address = address
+            self.addressKey = addressKey
+            byAddress = key == addressKey
+        }
     }
 
     /// The signed-in booking, else the address, with `X-Forwarded-For` believed only from trusted proxies.

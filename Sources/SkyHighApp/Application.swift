@@ -126,8 +126,8 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sto
         router: buildRouter(environment),
         server: skyHighServer(environment, serverName: serverName, connections: config.connections),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
-        services: background.services + guardServices
-            + [SeatMapWarmup(seatMaps: background.seatMaps, clock: clock, logger: logger, started: background.storeReady)],
+        services: background.services + [SeatMapWarmup(seatMaps: background.seatMaps, clock: clock, logger: logger,
+                                                       started: background.storeReady)] + guardServices,
         eventLoopGroupProvider: config.serverThreads == ProcessInfo.processInfo.activeProcessorCount
             ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: config.serverThreads)),
         logger: logger)
