@@ -72,6 +72,17 @@ enum PostgresSeatWriteMigration {
             SELECT pg_notify('skyhigh_jobs', ''), pg_notify('skyhigh_seats', p_flight)
         $body$
         """,
+        // What every seat-write function answers, row by row: an outcome and a hold (all NULL
+        // for a refusal about no hold).
+        """
+        CREATE FUNCTION skyhigh_hold_answer(p_outcome text, h holds)
+        RETURNS TABLE (outcome text, hold_id text, flight_id text, seat_id text, passenger_id text, state text,
+                       created_at timestamptz, expires_at timestamptz, updated_at timestamptz)
+        LANGUAGE sql IMMUTABLE AS $body$
+            SELECT p_outcome, h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state, h.created_at, h.expires_at,
+                   h.updated_at
+        $body$
+        """,
         """
         CREATE FUNCTION skyhigh_place_hold(p_flight text, p_seat text, p_passenger text, p_hold text,
                                            p_now timestamptz, p_expires timestamptz, p_attempts bigint,
@@ -87,19 +98,16 @@ enum PostgresSeatWriteMigration {
         BEGIN
             SELECT f.departure_time INTO v_departure FROM flights f WHERE f.flight_id = p_flight;
             IF NOT FOUND THEN
-                RETURN QUERY SELECT 'flight-not-found', NULL, NULL, NULL, NULL, NULL,
-                                    NULL::timestamptz, NULL::timestamptz, NULL::timestamptz;
+                RETURN QUERY SELECT * FROM skyhigh_hold_answer('flight-not-found', NULL::holds);
                 RETURN;
             END IF;
             IF v_departure <= p_now THEN
-                RETURN QUERY SELECT 'flight-departed', NULL, NULL, NULL, NULL, NULL,
-                                    NULL::timestamptz, NULL::timestamptz, NULL::timestamptz;
+                RETURN QUERY SELECT * FROM skyhigh_hold_answer('flight-departed', NULL::holds);
                 RETURN;
             END IF;
             PERFORM 1 FROM seats s WHERE s.flight_id = p_flight AND s.seat_id = p_seat;
             IF NOT FOUND THEN
-                RETURN QUERY SELECT 'seat-not-found', NULL, NULL, NULL, NULL, NULL,
-                                    NULL::timestamptz, NULL::timestamptz, NULL::timestamptz;
+                RETURN QUERY SELECT * FROM skyhigh_hold_answer('seat-not-found', NULL::holds);
                 RETURN;
             END IF;
             -- Answered without writing when the seat is plainly taken; under a race the unique
@@ -108,9 +116,8 @@ enum PostgresSeatWriteMigration {
             WHERE l.flight_id = p_flight AND l.seat_id = p_seat
               AND (l.state = 'CONFIRMED' OR (l.state = 'HELD' AND l.expires_at > p_now));
             IF FOUND THEN
-                RETURN QUERY SELECT CASE WHEN v_holder = p_passenger THEN 'already-holding' ELSE 'seat-unavailable' END,
-                                    NULL, NULL, NULL, NULL, NULL,
-                                    NULL::timestamptz, NULL::timestamptz, NULL::timestamptz;
+                RETURN QUERY SELECT * FROM skyhigh_hold_answer(
+                    CASE WHEN v_holder = p_passenger THEN 'already-holding' ELSE 'seat-unavailable' END, NULL::holds);
                 RETURN;
             END IF;
             -- Lapsed holds on the seat and of the passenger count as gone: expire them now.
@@ -119,24 +126,21 @@ enum PostgresSeatWriteMigration {
                        AND (x.seat_id = p_seat OR x.passenger_id = p_passenger)
                      RETURNING x.* LOOP
                 PERFORM skyhigh_hold_transition(h, 'HOLD_EXPIRED', 'HELD', 'system:expiry', p_now, p_attempts, p_request);
-                RETURN QUERY SELECT 'expired', h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state,
-                                    h.created_at, h.expires_at, h.updated_at;
+                RETURN QUERY SELECT * FROM skyhigh_hold_answer('expired', h);
             END LOOP;
             -- The passenger's other HELD hold is given up for this one.
             FOR h IN UPDATE holds x SET state = 'CANCELLED', updated_at = p_now
                      WHERE x.flight_id = p_flight AND x.passenger_id = p_passenger AND x.state = 'HELD'
                      RETURNING x.* LOOP
                 PERFORM skyhigh_hold_transition(h, 'HOLD_RELEASED', 'HELD', v_actor, p_now, p_attempts, p_request);
-                RETURN QUERY SELECT 'released', h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state,
-                                    h.created_at, h.expires_at, h.updated_at;
+                RETURN QUERY SELECT * FROM skyhigh_hold_answer('released', h);
             END LOOP;
             INSERT INTO holds AS x (hold_id, flight_id, seat_id, passenger_id, state, created_at, expires_at, updated_at)
             VALUES (p_hold, p_flight, p_seat, p_passenger, 'HELD', p_now, p_expires, p_now)
             RETURNING x.* INTO h;
             PERFORM skyhigh_hold_transition(h, 'HOLD_PLACED', NULL, v_actor, p_now, p_attempts, p_request);
             PERFORM skyhigh_seats_changed(p_flight);
-            RETURN QUERY SELECT 'placed', h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state,
-                                h.created_at, h.expires_at, h.updated_at;
+            RETURN QUERY SELECT * FROM skyhigh_hold_answer('placed', h);
         END
         $body$
         """,
@@ -153,12 +157,11 @@ enum PostgresSeatWriteMigration {
             SELECT x.* INTO h FROM holds x WHERE x.hold_id = p_hold FOR UPDATE;
             IF NOT FOUND OR NOT (h.passenger_id = ANY (p_passengers))
                OR (h.state = 'HELD' AND h.expires_at <= p_now) OR h.state <> 'HELD' THEN
-                RETURN QUERY SELECT CASE
+                RETURN QUERY SELECT * FROM skyhigh_hold_answer(CASE
                         WHEN h.hold_id IS NULL THEN 'hold-not-found'
                         WHEN NOT (h.passenger_id = ANY (p_passengers)) THEN 'not-yours'
                         WHEN h.state = 'EXPIRED' OR h.state = 'HELD' THEN 'hold-expired'
-                        ELSE 'hold-not-held' END,
-                    h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state, h.created_at, h.expires_at, h.updated_at;
+                        ELSE 'hold-not-held' END, h);
                 RETURN;
             END IF;
             -- A confirmed seat change gives up the seat confirmed before.
@@ -167,15 +170,13 @@ enum PostgresSeatWriteMigration {
                      RETURNING x.* LOOP
                 PERFORM skyhigh_hold_transition(r, 'HOLD_RELEASED', 'CONFIRMED', 'passenger:' || h.passenger_id,
                                                 p_now, p_attempts, p_request);
-                RETURN QUERY SELECT 'released', r.hold_id, r.flight_id, r.seat_id, r.passenger_id, r.state,
-                                    r.created_at, r.expires_at, r.updated_at;
+                RETURN QUERY SELECT * FROM skyhigh_hold_answer('released', r);
             END LOOP;
             UPDATE holds x SET state = 'CONFIRMED', updated_at = p_now WHERE x.hold_id = p_hold RETURNING x.* INTO h;
             PERFORM skyhigh_hold_transition(h, 'HOLD_CONFIRMED', 'HELD', 'passenger:' || h.passenger_id,
                                             p_now, p_attempts, p_request);
             PERFORM skyhigh_seats_changed(h.flight_id);
-            RETURN QUERY SELECT 'confirmed', h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state,
-                                h.created_at, h.expires_at, h.updated_at;
+            RETURN QUERY SELECT * FROM skyhigh_hold_answer('confirmed', h);
         END
         $body$
         """,
@@ -209,8 +210,7 @@ enum PostgresSeatWriteMigration {
                     THEN 'fallback'
                 END;
             IF v_outcome IS NOT NULL THEN
-                RETURN QUERY SELECT v_outcome, h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state,
-                                    h.created_at, h.expires_at, h.updated_at;
+                RETURN QUERY SELECT * FROM skyhigh_hold_answer(v_outcome, h);
                 RETURN;
             END IF;
             UPDATE holds x SET state = 'CANCELLED', updated_at = p_now WHERE x.hold_id = p_hold
@@ -218,8 +218,7 @@ enum PostgresSeatWriteMigration {
             PERFORM skyhigh_hold_transition(h, 'HOLD_CANCELLED', v_from, 'passenger:' || h.passenger_id,
                                             p_now, p_attempts, p_request);
             PERFORM skyhigh_seats_changed(h.flight_id);
-            RETURN QUERY SELECT 'cancelled', h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state,
-                                h.created_at, h.expires_at, h.updated_at;
+            RETURN QUERY SELECT * FROM skyhigh_hold_answer('cancelled', h);
         END
         $body$
         """,
@@ -243,8 +242,7 @@ enum PostgresSeatWriteMigration {
                 PERFORM skyhigh_hold_transition(h, 'HOLD_EXPIRED', 'HELD', 'system:expiry', p_now, p_attempts,
                                                 p_request);
                 v_flights := array_append(v_flights, h.flight_id);
-                RETURN QUERY SELECT 'expired', h.hold_id, h.flight_id, h.seat_id, h.passenger_id, h.state,
-                                    h.created_at, h.expires_at, h.updated_at;
+                RETURN QUERY SELECT * FROM skyhigh_hold_answer('expired', h);
             END LOOP;
             FOR v_flight IN SELECT DISTINCT f FROM unnest(v_flights) AS f LOOP
                 PERFORM skyhigh_seats_changed(v_flight);

@@ -59,9 +59,9 @@ extension SQLStore {
     }
 
     public func confirmHold(_ id: HoldID, byOneOf passengers: [PassengerID], at now: Date) async throws -> Hold {
-        if let fast = seatWrites,
-           let hold = try settle(try await fast.confirmHold(id, passengers: passengers, at: now, attempts: jobAttempts,
-                                                            requestID: RequestTrace.id), holdID: id) {
+        if let hold = try await inOneRoundTrip(holdID: id, { fast in
+            try await fast.confirmHold(id, passengers: passengers, at: now, attempts: jobAttempts, requestID: RequestTrace.id)
+        }) {
             return hold
         }
         let confirmed = try await transaction { sql in
@@ -82,9 +82,9 @@ extension SQLStore {
     }
 
     public func cancelHold(_ id: HoldID, byOneOf passengers: [PassengerID], at now: Date) async throws -> Hold {
-        if let fast = seatWrites,
-           let hold = try settle(try await fast.cancelHold(id, passengers: passengers, at: now, attempts: jobAttempts,
-                                                           requestID: RequestTrace.id), holdID: id) {
+        if let hold = try await inOneRoundTrip(holdID: id, { fast in
+            try await fast.cancelHold(id, passengers: passengers, at: now, attempts: jobAttempts, requestID: RequestTrace.id)
+        }) {
             return hold
         }
         let cancelled = try await transaction { sql in
@@ -99,6 +99,14 @@ extension SQLStore {
         jobsEnqueued()
         seatsChanged(cancelled.flightID)
         return cancelled
+    }
+
+    /// A confirm or cancel made by the database's one-round-trip function, where it has one:
+    /// the hold, or `nil` for the general path (no such function, or it answered `fallback`).
+    private func inOneRoundTrip(holdID: HoldID,
+                                _ write: (any SeatWriteProcedures) async throws -> [SQLRow]) async throws -> Hold? {
+        guard let fast = seatWrites else { return nil }
+        return try settle(try await write(fast), holdID: holdID)
     }
 
     /// The hold a one-round-trip write made, after telling this process what changed; the
