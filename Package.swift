@@ -103,6 +103,7 @@ let package = Package(
             name: "SkyHighTestSupport",
             dependencies: [
                 "SkyHighCore", "SkyHighStore", "SkyHighSQLite", "SkyHighPostgres", "SkyHighRedis",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -37,24 +37,32 @@ public enum StoreFactory {
                                migrate: { try await EmbeddedStore.migrate(sqlite, now: clock.now()) },
                                kind: "sqlite:\(path ?? ":memory:")")
         case .postgres(let url):
-            let pool = poolSize ?? config.databasePoolSize
-            let client = try PostgresStore.client(url: url, maximumConnections: pool, logger: logger)
+            let size = poolSize ?? config.databasePoolSize
+            let client = try PostgresStore.client(url: url, maximumConnections: size, logger: logger)
+            let pool = PostgresPool(client: client)
             let postgres = PostgresBackend(client: client, logger: logger,
                                            deadline: .milliseconds(Int64(config.storeTimeoutSeconds * 1000)))
-            let listeners: [any Service] = [
-                PostgresListener(client: client, channel: .jobs, logger: logger) { _ in signals.jobsEnqueued() },
-                PostgresListener(client: client, channel: .blocks, logger: logger) { _ in blocksChanged() },
-                PostgresListener(client: client, channel: .seats, logger: logger) { payload in
+            func listener(_ channel: StoreChannel, _ heard: @escaping @Sendable (String?) -> Void) -> any Service {
+                PostgresListener(client: client, channel: channel, logger: logger, poolRunning: pool.running,
+                                 onNotification: heard)
+            }
+            let listeners = [
+                listener(.jobs) { _ in signals.jobsEnqueued() },
+                listener(.blocks) { _ in blocksChanged() },
+                listener(.seats) { payload in
                     if let flight = payload.flatMap(FlightID.init) { signals.seatsChanged(flight) } else { anySeatsChanged() }
                 },
             ]
-            return OpenedStore(store: SQLStore(database: InstrumentedDatabase(postgres, store: "postgres", poolSize: pool),
+            return OpenedStore(store: SQLStore(database: InstrumentedDatabase(postgres, store: "postgres", poolSize: size),
                                                checkinCloses: closes,
                                                jobAttempts: config.jobMaxAttempts, signals: signals),
-                               services: [client] + (listen ? listeners : []),
+                               services: [pool] + (listen ? listeners : []),
                                // Migrations take as long as they take: no request waits on them.
-                               migrate: { try await PostgresStore.migrate(PostgresBackend(client: client, logger: logger),
-                                                                          now: clock.now()) },
+                               migrate: {
+                                   await pool.running.wait()
+                                   return try await PostgresStore.migrate(PostgresBackend(client: client, logger: logger),
+                                                                          now: clock.now())
+                               },
                                kind: "postgres")
         }
     }

@@ -15,7 +15,8 @@ public enum StoreRunner {
         let opened = try await StoreFactory.open(config, poolSize: 2, clock: SystemClock(), logger: logger, listen: false)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             for service in opened.services {
-                group.addTask {
+                // Started at once, so that the body finds the pool running.
+                group.addImmediateTask {
                     try await service.run()
                     return nil
                 }

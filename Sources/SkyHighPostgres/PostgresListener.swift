@@ -13,6 +13,8 @@ public struct PostgresListener: Service {
     let channel: StoreChannel
     let logger: Logger
     let onNotification: @Sendable (String?) -> Void
+    /// Opens when the pool is running (see ``PostgresPool``).
+    let poolRunning: StartGate
 
     /// How often the listening connection is checked, and how long the check may take.
     let keepAliveInterval: Duration
@@ -20,6 +22,7 @@ public struct PostgresListener: Service {
 
     public init(client: PostgresClient, channel: StoreChannel, logger: Logger,
                 keepAliveInterval: Duration = .seconds(2), keepAliveTimeout: Duration = .seconds(2),
+                poolRunning: StartGate = .open,
                 onNotification: @escaping @Sendable (String?) -> Void) {
         self.client = client
         self.channel = channel
@@ -27,6 +30,7 @@ public struct PostgresListener: Service {
         self.keepAliveInterval = keepAliveInterval
         self.keepAliveTimeout = keepAliveTimeout
         self.onNotification = onNotification
+        self.poolRunning = poolRunning
     }
 
     /// A listening connection only receives, so one whose server vanished without a word (a
@@ -57,6 +61,7 @@ public struct PostgresListener: Service {
     }
 
     public func run() async throws {
+        await poolRunning.wait()
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {

@@ -30,7 +30,7 @@ import Testing
             config.storeTimeoutSeconds = 0.5
             let opened = try await StoreFactory.open(config, clock: ManualClock(), logger: Logger(label: "test"), listen: false)
             try await withThrowingTaskGroup(of: Void.self) { services in
-                for service in opened.services { services.addTask { try await service.run() } }
+                for service in opened.services { services.addImmediateTask { try await service.run() } }
                 let started = ContinuousClock.now
                 await #expect(throws: StoreUnavailableError.self) { try await opened.store.ping() }
                 await #expect(throws: StoreUnavailableError.self) {
@@ -63,6 +63,25 @@ import Testing
                 let map = try await readOnly.seatMap(FlightID("SH100")!, at: Date())
                 #expect(map != nil)
             }
+        }
+    }
+
+    @Test func thePoolRunsBeforeAnythingAsksItForAConnection() async throws {
+        guard StoreKind.available.contains(.postgres) else { return }
+        try await TestPostgres.withDatabaseURL { _, url in
+            let log = RecordedLog()
+            var config = Configuration()
+            config.database = .postgres(url: url)
+            let opened = try await StoreFactory.open(config, clock: ManualClock(), logger: log.logger())
+            try await withThrowingTaskGroup(of: Void.self) { services in
+                // As a service group starts them: plain tasks, in no particular order.
+                for service in opened.services { services.addTask { try await service.run() } }
+                _ = try await opened.migrate()
+                try await opened.store.ping()
+                services.cancelAll()
+            }
+            let early = log.entries.filter { $0.message.contains("hasn't been called yet") }
+            #expect(early.isEmpty, "\(early.count) connections were asked for before the pool ran")
         }
     }
 }

@@ -68,7 +68,8 @@ public enum TestPostgres {
     public static func withClient<T: Sendable>(url: String, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = try PostgresStore.client(url: url, maximumConnections: 12)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
+            // Immediate: the client counts as running before `body` asks for a connection.
+            group.addImmediateTask {
                 await client.run()
                 return nil
             }

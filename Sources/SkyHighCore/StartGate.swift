@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Opens once, when the store is ready; background services wait on it before their first query.
+/// Opens once; whoever waits on it passes from then on. Background services wait on one until
+/// the store is ready, and the PostgreSQL pool's users until the pool is running.
 public final class StartGate: Sendable {
     private struct State {
         var isOpen: Bool
@@ -24,7 +25,7 @@ public final class StartGate: Sendable {
         waiters.forEach { $0.resume() }
     }
 
-    func wait() async {
+    public func wait() async {
         await withCheckedContinuation { continuation in
             let passNow = state.withLock { state in
                 if state.isOpen { return true }
