@@ -18,13 +18,13 @@ struct InstrumentedDatabase: SQLDatabase {
 
     var dialect: SQLDialect { base.dialect }
 
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         inFlight.increment()
         defer { inFlight.decrement() }
         return try await base.transaction(body)
     }
 
-    func unitOfWork<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    func unitOfWork<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         inFlight.increment()
         defer { inFlight.decrement() }
         return try await base.unitOfWork(body)

@@ -204,7 +204,7 @@ public protocol IdempotencyStore: Sendable {
     /// whatever moment, a retry with the same key replays the answer of the effect that happened
     /// or performs it for the first time, never twice.
     func runIdempotently(_ scope: IdempotencyScope, requestHash: String, at now: Date,
-                         _ perform: @Sendable () async throws -> IdempotentAnswer) async throws -> IdempotentRun
+                         _ perform: @escaping @Sendable () async throws -> IdempotentAnswer) async throws -> IdempotentRun
 }
 
 /// What the Payment service reported about an intent, through the webhook or when asked.
@@ -247,7 +247,7 @@ public protocol CheckInStore: Sendable {
     func saveCheckIn(_ update: CheckInUpdate, expectedRevision: Int64, at now: Date) async throws -> CheckIn
     /// Locks the check-in and the passenger's confirmed seat, asks `decide`, and writes its answer.
     func changeCheckIn(_ id: UUID, at now: Date,
-                       _ decide: @Sendable (CheckIn) throws -> CheckInUpdate) async throws -> CheckIn
+                       _ decide: @escaping @Sendable (CheckIn) throws -> CheckInUpdate) async throws -> CheckIn
     /// Applies a payment outcome once per event id (see ``CheckInRules/paymentSucceeded``).
     func recordPaymentEvent(_ event: PaymentEvent, policy: BaggagePolicy, at now: Date) async throws -> PaymentEventOutcome
     /// The payment with this intent id and its check-in's id.

@@ -26,20 +26,20 @@ public final class PostgresBackend: SQLDatabase {
         self.deadline = deadline
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await transaction(within: deadline, body)
     }
 
     /// A request's whole transaction may also wait for the Weight or Payment service (each call
     /// has its own time limit), so it gets `unitFactor` times the deadline.
-    public func unitOfWork<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func unitOfWork<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await transaction(within: deadline.map { $0 * Self.unitFactor }, body)
     }
 
     static let unitFactor = 10
 
     private func transaction<T: Sendable>(within deadline: Duration?,
-                                          _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+                                          _ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await withConnection(within: deadline) { [logger] connection in
             let executor = Executor(connection: connection, logger: logger)
             try await executor.run("BEGIN", [])
@@ -64,34 +64,24 @@ public final class PostgresBackend: SQLDatabase {
     /// Runs `body` on a pooled connection within the deadline. postgres-nio cannot cancel a
     /// query, and its pool waits up to a minute for a server that does not answer; so past the
     /// deadline the wait for a connection is cancelled, and a query in flight is ended by closing
-    /// its connection (the pool replaces it). Either way the caller gets a
-    /// ``StoreUnavailableError`` (503) promptly, never a hang.
+    /// its connection (the pool replaces it). The caller does not wait for either to take
+    /// effect (see ``Deadline``): it gets a ``StoreUnavailableError`` (503) at the deadline, even
+    /// from a connection that misses its close, as one did when its server died mid-failover.
     func withConnection<T: Sendable>(within deadline: Duration?? = .none,
-                                     _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+                                     _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let deadline = deadline ?? self.deadline
-        return try await Self.translatingErrors {
+        return try await Self.translatingErrors { [client] in
             guard let deadline else { return try await client.withConnection(body) }
-            // The task group ends only after both tasks have, so `body` never outlives this call.
-            return try await withoutActuallyEscaping(body) { body in
-                try await withThrowingTaskGroup(of: T?.self) { group in
-                    group.addTask {
-                        try await self.client.withConnection { connection in
-                            try await withTaskCancellationHandler {
-                                try await body(connection)
-                            } onCancel: {
-                                connection.close().whenComplete { _ in }
-                            }
+            return try await Deadline.run(within: deadline,
+                                          expired: { StoreUnavailableError("the database did not answer within \(deadline)") }) {
+                try await Self.translatingErrors {
+                    try await client.withConnection { connection in
+                        try await withTaskCancellationHandler {
+                            try await body(connection)
+                        } onCancel: {
+                            connection.close().whenComplete { _ in }
                         }
                     }
-                    group.addTask {
-                        try? await Task.sleep(for: deadline)
-                        return nil
-                    }
-                    defer { group.cancelAll() }
-                    guard let first = try await group.next(), let result = first else {
-                        throw StoreUnavailableError("the database did not answer within \(deadline)")
-                    }
-                    return result
                 }
             }
         }

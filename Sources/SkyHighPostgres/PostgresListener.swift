@@ -65,25 +65,31 @@ public struct PostgresListener: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await client.withConnection { connection in
-                        try await connection.listen(on: channel.rawValue) { notifications in
-                            // Anything committed while not listening is caught up by the first call.
-                            onNotification(nil)
-                            try await withThrowingTaskGroup(of: Void.self) { group in
-                                group.addTask {
-                                    for try await notification in notifications { onNotification(notification.payload) }
-                                }
-                                group.addTask { try await keepAlive(connection) }
-                                defer { group.cancelAll() }
-                                try await group.next()
-                            }
-                        }
-                    }
+                    // Translated, so that the log says what happened (PSQLError's own text does not).
+                    try await PostgresBackend.translatingErrors { try await listen() }
                 } catch {
                     if Task.isCancelled { return }
                     logger.warning("store signals interrupted; reconnecting",
                                    metadata: ["channel": "\(channel.rawValue)", "error": "\(error)"])
                     try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+
+    /// One listening connection, until it fails or the task is cancelled.
+    private func listen() async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: channel.rawValue) { notifications in
+                // Anything committed while not listening is caught up by the first call.
+                onNotification(nil)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await notification in notifications { onNotification(notification.payload) }
+                    }
+                    group.addTask { try await keepAlive(connection) }
+                    defer { group.cancelAll() }
+                    try await group.next()
                 }
             }
         }

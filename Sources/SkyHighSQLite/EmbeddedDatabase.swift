@@ -31,7 +31,7 @@ public final class EmbeddedDatabase: SQLDatabase {
         try await connection.close()
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         let executor = Executor(connection: connection)
         return try await gate.run {
             try await executor.run("BEGIN IMMEDIATE", [])

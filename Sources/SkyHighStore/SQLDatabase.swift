@@ -171,10 +171,10 @@ public protocol SQLDatabase: Sendable {
     var dialect: SQLDialect { get }
     /// Hold, confirm and cancel in one round trip, where the database can.
     var seatWrites: (any SeatWriteProcedures)? { get }
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T
     /// A transaction that spans a whole request (an idempotent one): as ``transaction(_:)``, with
     /// a time limit long enough for the request's calls to other services.
-    func unitOfWork<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    func unitOfWork<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T
     @discardableResult
     func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
 }
@@ -182,7 +182,7 @@ public protocol SQLDatabase: Sendable {
 extension SQLDatabase {
     public var seatWrites: (any SeatWriteProcedures)? { nil }
 
-    public func unitOfWork<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func unitOfWork<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await transaction(body)
     }
 }

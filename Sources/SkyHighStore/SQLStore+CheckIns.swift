@@ -56,7 +56,7 @@ extension SQLStore {
     }
 
     public func changeCheckIn(_ id: UUID, at now: Date,
-                              _ decide: @Sendable (CheckIn) throws -> CheckInUpdate) async throws -> CheckIn {
+                              _ decide: @escaping @Sendable (CheckIn) throws -> CheckInUpdate) async throws -> CheckIn {
         let changed = try await transaction { sql in try await change(id, at: now, sql, decide) }
         jobsEnqueued()
         return changed

@@ -3,7 +3,7 @@ import SkyHighCore
 
 extension SQLStore {
     public func runIdempotently(_ scope: IdempotencyScope, requestHash: String, at now: Date,
-                                _ perform: @Sendable () async throws -> IdempotentAnswer) async throws -> IdempotentRun {
+                                _ perform: @escaping @Sendable () async throws -> IdempotentAnswer) async throws -> IdempotentRun {
         let outcome: (run: IdempotentRun, unit: UnitOfWork?)
         do {
             outcome = try await database.unitOfWork { sql in

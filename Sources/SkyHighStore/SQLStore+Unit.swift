@@ -49,7 +49,7 @@ final class UnitOfWork: Sendable {
 
 extension SQLStore {
     /// A transaction of its own, or the open unit's.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         if let unit = UnitOfWork.joinable { return try await unit.step(body) }
         return try await database.transaction(body)
     }
