@@ -117,8 +117,19 @@ public struct WaitlistDecision: Sendable, Equatable {
 
 public enum WaitlistRules {
     /// The waitlist closes with check-in, `closeBefore` seconds before departure.
+    public static func closes(_ flight: Flight, closeBefore: TimeInterval) -> Date {
+        flight.departureTime - closeBefore
+    }
+
     public static func isClosed(_ flight: Flight, at now: Date, closeBefore: TimeInterval) -> Bool {
-        now >= flight.departureTime - closeBefore
+        now >= closes(flight, closeBefore: closeBefore)
+    }
+
+    /// Where `entry` stands among its flight's `waiting` entries (1 is next), in waitlist
+    /// order; `nil` unless it is WAITING.
+    public static func position(of entry: WaitlistEntry, among waiting: [WaitlistEntry]) -> Int? {
+        guard entry.state == .waiting else { return nil }
+        return 1 + waiting.filter { $0.state == .waiting && $0.id != entry.id && WaitlistEntry.precedes($0, entry) }.count
     }
 
     /// Who gets `seat`: the first WAITING entry, in waitlist order, whose preferences it

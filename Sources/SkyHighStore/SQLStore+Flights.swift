@@ -26,7 +26,7 @@ extension SQLStore {
                     })
                     """)
             }
-            try await enqueue(NewJob(CloseWaitlistPayload(flightID: flight.id), runAt: flight.departureTime - checkinCloses),
+            try await enqueue(NewJob(CloseWaitlistPayload(flightID: flight.id), runAt: WaitlistRules.closes(flight, closeBefore: checkinCloses)),
                               at: now, sql)
             return flight
         }

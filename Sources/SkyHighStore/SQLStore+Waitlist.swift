@@ -67,13 +67,10 @@ extension SQLStore {
 
     public func waitlistPosition(of entry: WaitlistEntry) async throws -> Int? {
         guard entry.state == .waiting else { return nil }
-        let ahead = try await run("""
-            SELECT COUNT(*) AS n FROM waitlist_entries
-            WHERE flight_id = \(entry.flightID.rawValue) AND state = 'WAITING'
-              AND (priority_rank < \(Int64(entry.priorityRank)) OR (priority_rank = \(Int64(entry.priorityRank)) AND (joined_at < \(entry.joinedAt) OR (joined_at = \(entry.joinedAt) AND sequence < \(entry.sequence)))))
-            """)
-            .first?.int("n") ?? 0
-        return Int(ahead) + 1
+        let waiting = try await run("""
+            SELECT \(raw: Self.waitlistColumns) FROM waitlist_entries WHERE flight_id = \(entry.flightID.rawValue) AND state = 'WAITING'
+            """).map { try $0.waitlistEntry() }
+        return WaitlistRules.position(of: entry, among: waiting)
     }
 
     public func leaveWaitlist(_ id: UUID, by passengerID: PassengerID, at now: Date) async throws -> WaitlistEntry {
@@ -143,9 +140,10 @@ extension SQLStore {
     private func offerInSavepoint(_ seat: Seat, on flight: Flight, at now: Date,
                                   _ sql: any SQLExecutor) async throws -> (winner: WaitlistEntry, transitions: [HoldTransition])? {
         guard !WaitlistRules.isClosed(flight, at: now, closeBefore: checkinCloses), !flight.hasDeparted(at: now) else { return nil }
+        // Locked in one order everywhere; the waitlist's own order is `WaitlistRules`'.
         let entries = try await sql.run("""
             SELECT \(raw: Self.waitlistColumns) FROM waitlist_entries WHERE flight_id = \(flight.id.rawValue) AND state = 'WAITING'
-            ORDER BY priority_rank, joined_at, sequence\(raw: database.dialect.lockForUpdate)
+            ORDER BY sequence\(raw: database.dialect.lockForUpdate)
             """).map { try $0.waitlistEntry() }
         let decisions = WaitlistRules.pick(seat, from: entries)
         // Skips are kept for the entries ahead in line (the ones that may ask why), up to a bound.
