@@ -163,7 +163,7 @@ struct EventsResponse: Encodable {
 
         init(_ event: FlightEvent) {
             sequence = event.sequence
-            kind = event.kind
+            kind = event.kind.rawValue
             seatId = event.seatID
             holdId = event.holdID?.lowercased
             passengerId = event.passengerID?.lowercased

@@ -34,13 +34,43 @@ public enum EventActor: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 }
 
+/// What a history entry records: a hold's transition, a waitlist decision or a check-in step.
+/// Stored and served as its raw value (`HOLD_PLACED`, `WAITLIST_ASSIGNED`, `CHECKIN_COMPLETED`...).
+public enum FlightEventKind: Sendable, Hashable, RawRepresentable, Codable, CustomStringConvertible {
+    case hold(HoldTransition.Kind)
+    case waitlist(WaitlistEventKind)
+    case checkIn(CheckInEvent.Kind)
+
+    public init?(rawValue: String) {
+        if let kind = HoldTransition.Kind(rawValue: rawValue) {
+            self = .hold(kind)
+        } else if let kind = WaitlistEventKind(rawValue: rawValue) {
+            self = .waitlist(kind)
+        } else if let kind = CheckInEvent.Kind(rawValue: rawValue) {
+            self = .checkIn(kind)
+        } else {
+            return nil
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .hold(let kind): kind.rawValue
+        case .waitlist(let kind): kind.rawValue
+        case .checkIn(let kind): kind.rawValue
+        }
+    }
+
+    public var description: String { rawValue }
+}
+
 /// One entry of a flight's append-only history: what happened, to which seat and hold, who did
 /// it, when, and the state before and after. Seat-changing events carry the flight's seat-map
 /// version they produced.
 public struct FlightEvent: Sendable, Equatable, Codable {
     public let sequence: Int64
     public let flightID: FlightID
-    public let kind: String
+    public let kind: FlightEventKind
     public let seatID: SeatID?
     public let holdID: HoldID?
     public let passengerID: PassengerID?
@@ -53,7 +83,7 @@ public struct FlightEvent: Sendable, Equatable, Codable {
     public let at: Date
     public let detail: String?
 
-    public init(sequence: Int64, flightID: FlightID, kind: String, seatID: SeatID?, holdID: HoldID?,
+    public init(sequence: Int64, flightID: FlightID, kind: FlightEventKind, seatID: SeatID?, holdID: HoldID?,
                 passengerID: PassengerID?, waitlistID: UUID? = nil, checkinID: UUID? = nil, actor: EventActor, fromState: String?, toState: String?,
                 version: Int64?, at: Date, detail: String?) {
         self.sequence = sequence

@@ -58,6 +58,17 @@ public struct SeatPreferences: Sendable, Equatable, Codable {
     }
 }
 
+/// What the waitlist's history records.
+public enum WaitlistEventKind: String, Sendable, Codable, CaseIterable {
+    case joined = "WAITLIST_JOINED"
+    case left = "WAITLIST_LEFT"
+    /// Still WAITING when check-in closed.
+    case expired = "WAITLIST_EXPIRED"
+    /// Passed over for a freed seat its preferences do not accept.
+    case skipped = "WAITLIST_SKIPPED"
+    case assigned = "WAITLIST_ASSIGNED"
+}
+
 public enum WaitlistState: String, Sendable, Codable, CaseIterable {
     case waiting = "WAITING"
     case assigned = "ASSIGNED"

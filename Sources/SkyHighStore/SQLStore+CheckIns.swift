@@ -231,7 +231,7 @@ extension SQLStore {
     }
 
     private func event(for change: CheckInEvent, of checkIn: CheckIn) -> EventRecord {
-        EventRecord(flightID: checkIn.flightID, kind: change.kind.rawValue, seatID: checkIn.seatID,
+        EventRecord(flightID: checkIn.flightID, kind: .checkIn(change.kind), seatID: checkIn.seatID,
                     passengerID: checkIn.passengerID, checkinID: checkIn.id, actor: change.actor,
                     from: change.from?.rawValue, to: change.to.rawValue, detail: change.detail)
     }

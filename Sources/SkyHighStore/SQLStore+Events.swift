@@ -4,7 +4,7 @@ import SkyHighCore
 /// A row of `flight_events` to append.
 struct EventRecord {
     var flightID: FlightID
-    var kind: String
+    var kind: FlightEventKind
     var seatID: SeatID? = nil
     var holdID: HoldID? = nil
     var passengerID: PassengerID? = nil
@@ -28,7 +28,7 @@ extension SQLStore {
             INSERT INTO flight_events (flight_id, kind, seat_id, hold_id, passenger_id, waitlist_id, checkin_id, actor,
                                        from_state, to_state, version, at, detail)
             VALUES \(rows: events.map { event in
-                [.text(event.flightID.rawValue), .text(event.kind), .optional(event.seatID?.description),
+                [.text(event.flightID.rawValue), .text(event.kind.rawValue), .optional(event.seatID?.description),
                  .optional(event.holdID?.uuidString.lowercased()), .optional(event.passengerID?.uuidString.lowercased()),
                  .optional(event.waitlistID?.uuidString.lowercased()), .optional(event.checkinID?.uuidString.lowercased()),
                  .text(event.actor.description), .optional(event.from), .optional(event.to),

@@ -113,7 +113,7 @@ extension SQLStore {
 
 extension SQLRow {
     func flightEvent() throws -> FlightEvent {
-        FlightEvent(sequence: try int("sequence"), flightID: try flightID("flight_id"), kind: try string("kind"),
+        FlightEvent(sequence: try int("sequence"), flightID: try flightID("flight_id"), kind: try parsed("kind", FlightEventKind.init(rawValue:), expected: "an event kind"),
                     seatID: try optionalString("seat_id").flatMap(SeatID.init), holdID: try optionalUUID("hold_id"),
                     passengerID: try optionalUUID("passenger_id"), waitlistID: try optionalUUID("waitlist_id"),
                     checkinID: try optionalUUID("checkin_id"), actor: EventActor(try string("actor")), fromState: try optionalString("from_state"),

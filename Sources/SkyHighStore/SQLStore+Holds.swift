@@ -226,7 +226,7 @@ extension SQLStore {
         let versions = try await seatVersions(transitions.count, flightID: flightID, sql)
         try await appendEvents(zip(transitions, versions).map { transition, version in
             let hold = transition.hold
-            return EventRecord(flightID: flightID, kind: transition.kind.rawValue, seatID: hold.seatID, holdID: hold.id,
+            return EventRecord(flightID: flightID, kind: .hold(transition.kind), seatID: hold.seatID, holdID: hold.id,
                                passengerID: hold.passengerID, actor: transition.actor, from: transition.from?.rawValue,
                                to: hold.state.rawValue, version: version)
         }, at: now, sql)

@@ -46,7 +46,7 @@ extension SQLStore {
                 // The transaction is void now (PostgreSQL): the existing entry is looked up after it.
                 throw DomainError.alreadyWaiting(id)
             }
-            try await appendEvents([EventRecord(flightID: flightID, kind: "WAITLIST_JOINED", passengerID: passengerID,
+            try await appendEvents([EventRecord(flightID: flightID, kind: .waitlist(.joined), passengerID: passengerID,
                                                 waitlistID: id, actor: .passenger(passengerID), to: WaitlistState.waiting.rawValue,
                                                 detail: JSONEncoder.payload(preferences))], at: now, sql)
             // A matching seat that is free now is offered at once, to whoever is first in line for it.
@@ -81,7 +81,7 @@ extension SQLStore {
             else { throw DomainError.waitlistEntryNotFound(id) }
             let left = try WaitlistRules.leave(entry, by: passengerID, at: now)
             try await update(left, from: entry.state, sql)
-            try await appendEvents([EventRecord(flightID: entry.flightID, kind: "WAITLIST_LEFT", passengerID: passengerID,
+            try await appendEvents([EventRecord(flightID: entry.flightID, kind: .waitlist(.left), passengerID: passengerID,
                                                 waitlistID: id, actor: .passenger(passengerID), from: entry.state.rawValue,
                                                 to: left.state.rawValue)], at: now, sql)
             return left
@@ -110,7 +110,7 @@ extension SQLStore {
                 RETURNING \(raw: Self.waitlistColumns)
                 """).map { try $0.waitlistEntry() }
             try await appendEvents(expired.map {
-                EventRecord(flightID: flightID, kind: "WAITLIST_EXPIRED", passengerID: $0.passengerID, waitlistID: $0.id,
+                EventRecord(flightID: flightID, kind: .waitlist(.expired), passengerID: $0.passengerID, waitlistID: $0.id,
                             actor: .system("waitlist"), from: WaitlistState.waiting.rawValue, to: WaitlistState.expired.rawValue,
                             detail: "check-in closed")
             }, at: now, sql)
@@ -149,7 +149,7 @@ extension SQLStore {
         // Skips are kept for the entries ahead in line (the ones that may ask why), up to a bound.
         try await appendEvents(decisions.prefix(Self.recordedSkipsPerOffer).compactMap { decision in
             guard case .skipped(let reason) = decision.outcome else { return nil }
-            return EventRecord(flightID: flight.id, kind: "WAITLIST_SKIPPED", seatID: seat.id,
+            return EventRecord(flightID: flight.id, kind: .waitlist(.skipped), seatID: seat.id,
                                passengerID: decision.entry.passengerID, waitlistID: decision.entry.id,
                                actor: .system("waitlist"), detail: reason)
         }, at: now, sql)
@@ -168,7 +168,7 @@ extension SQLStore {
             """)
         let assigned = try WaitlistRules.assign(winner.entry, seat: seat.id, hold: hold.id, at: now)
         try await update(assigned, from: .waiting, sql)
-        try await appendEvents([EventRecord(flightID: flight.id, kind: "WAITLIST_ASSIGNED", seatID: seat.id, holdID: hold.id,
+        try await appendEvents([EventRecord(flightID: flight.id, kind: .waitlist(.assigned), seatID: seat.id, holdID: hold.id,
                                             passengerID: hold.passengerID, waitlistID: assigned.id, actor: .system("waitlist"),
                                             from: WaitlistState.waiting.rawValue, to: WaitlistState.assigned.rawValue)],
                                at: now, sql)

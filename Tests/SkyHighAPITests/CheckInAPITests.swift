@@ -181,7 +181,7 @@ import Testing
     func cancellingTheSeatReopensTheCheckIn(kind: StoreKind) async throws {
         try await Self.journey(kind) { journey in
             #expect(try await journey.request(.post, "/complete").status == .ok)
-            let hold = try await journey.api.store.events(of: FlightID("SH100")!).first { $0.kind == "HOLD_CONFIRMED" }?.holdID
+            let hold = try await journey.api.store.events(of: FlightID("SH100")!).first { $0.kind == .hold(.confirmed) }?.holdID
             let holdID = try #require(hold).uuidString.lowercased()
             #expect(try await journey.api.request(.post, "/holds/\(holdID)/cancel", token: journey.signedIn.token).status == .ok)
             let reopened = try await journey.request(.get)

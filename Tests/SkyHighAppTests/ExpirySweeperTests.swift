@@ -21,7 +21,7 @@ import Testing
             #expect(try await sweeper.sweepOnce() == 0)
             fixtures.clock.advance(by: 120)
             #expect(try await sweeper.sweepOnce() == 3)
-            #expect(try await store.events(of: FlightID("SH100")!).filter { $0.kind == "HOLD_EXPIRED" }.count == 3)
+            #expect(try await store.events(of: FlightID("SH100")!).filter { $0.kind == .hold(.expired) }.count == 3)
         }
     }
 

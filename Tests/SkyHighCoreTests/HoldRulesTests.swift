@@ -94,7 +94,7 @@ import Testing
     @Test func replayingHistoryGivesSeatStates() {
         let h1 = HoldID(), h2 = HoldID()
         func event(_ seq: Int64, _ hold: HoldID, _ seat: String, _ to: HoldState) -> FlightEvent {
-            FlightEvent(sequence: seq, flightID: flight.id, kind: "X", seatID: SeatID(seat), holdID: hold,
+            FlightEvent(sequence: seq, flightID: flight.id, kind: .hold(.placed), seatID: SeatID(seat), holdID: hold,
                         passengerID: passenger, actor: .system("t"), fromState: nil, toState: to.rawValue,
                         version: seq, at: now, detail: nil)
         }

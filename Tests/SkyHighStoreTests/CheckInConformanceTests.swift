@@ -50,7 +50,7 @@ import Testing
             #expect(first.checkIn.state == .inProgress)
             #expect(try await setup.store.checkIn(first.checkIn.id) == first.checkIn)
             let history = try await setup.store.checkInHistory(first.checkIn.id)
-            #expect(history.map(\.kind) == ["CHECKIN_STARTED"])
+            #expect(history.map(\.kind.rawValue) == ["CHECKIN_STARTED"])
             #expect(history.first?.checkinID == first.checkIn.id)
         }
     }
@@ -111,7 +111,7 @@ import Testing
             }
             #expect(removed.state == .inProgress)
             #expect(try await setup.store.checkIn(waiting.id)?.bags.isEmpty == true)
-            #expect(try await setup.store.checkInHistory(waiting.id).map(\.kind)
+            #expect(try await setup.store.checkInHistory(waiting.id).map(\.kind.rawValue)
                 == ["CHECKIN_STARTED", "BAG_ADDED", "PAYMENT_REQUESTED", "BAG_REMOVED"])
         }
     }
@@ -143,7 +143,7 @@ import Testing
             #expect(completed.payment?.status == .succeeded)
             #expect(try await setup.store.recordPaymentEvent(PaymentEvent(eventID: "evt_3", intentID: "pi_nobody", succeeded: true),
                                                              policy: Self.policy, at: setup.now) == .unknownIntent)
-            let kinds = try await setup.store.checkInHistory(waiting.id).map(\.kind)
+            let kinds = try await setup.store.checkInHistory(waiting.id).map(\.kind.rawValue)
             #expect(kinds.suffix(3) == ["PAYMENT_FAILED", "PAYMENT_SUCCEEDED", "CHECKIN_COMPLETED"])
         }
     }
@@ -170,7 +170,7 @@ import Testing
             #expect(reopened.state == .inProgress)
             #expect(reopened.seatID == nil)
             #expect(reopened.sequenceNumber == completed.sequenceNumber)
-            #expect(try await setup.store.checkInHistory(completed.id).map(\.kind).last == "CHECKIN_REOPENED")
+            #expect(try await setup.store.checkInHistory(completed.id).map(\.kind.rawValue).last == "CHECKIN_REOPENED")
         }
     }
 

@@ -55,7 +55,7 @@ import Testing
             for case .failure(let error) in outcomes {
                 #expect(error as? DomainError == .seatUnavailable(Self.seat))
             }
-            let events = try await store.events(of: Self.flight).filter { $0.kind == "HOLD_PLACED" }
+            let events = try await store.events(of: Self.flight).filter { $0.kind == .hold(.placed) }
             #expect(events.count == 1)
         }
     }
@@ -105,7 +105,7 @@ import Testing
                                                  at: fixtures.clock.now(), duration: Self.duration)
             #expect(next.state == .held)
             #expect(try await store.hold(hold.id)?.state == .expired)
-            let kinds = try await store.events(of: Self.flight).map(\.kind)
+            let kinds = try await store.events(of: Self.flight).map(\.kind.rawValue)
             #expect(kinds == ["HOLD_PLACED", "HOLD_EXPIRED", "HOLD_PLACED"])
             // Still 410 after the hold has been marked EXPIRED.
             await #expect(throws: DomainError.holdExpired(hold.id)) {
@@ -132,7 +132,7 @@ import Testing
             #expect(expired.allSatisfy { $0.state == .expired })
             #expect(try await store.expireHolds(at: fixtures.clock.now(), limit: 100).isEmpty)
             #expect(try await store.nextHoldExpiry() == fixtures.clock.now() + Self.duration)
-            let expiredEvents = try await store.events(of: Self.flight).filter { $0.kind == "HOLD_EXPIRED" }
+            let expiredEvents = try await store.events(of: Self.flight).filter { $0.kind == .hold(.expired) }
             #expect(expiredEvents.count == 2)
             #expect(expiredEvents.allSatisfy { $0.fromState == "HELD" && $0.toState == "EXPIRED" && $0.actor == .system("expiry") })
         }
@@ -158,7 +158,7 @@ import Testing
                 try await store.placeHold(flightID: Self.flight, seatID: SeatID("6A")!, passengerID: passenger,
                                           at: now, duration: Self.duration)
             }
-            #expect(try await store.events(of: Self.flight).map(\.kind) == ["HOLD_PLACED", "HOLD_RELEASED", "HOLD_PLACED"])
+            #expect(try await store.events(of: Self.flight).map(\.kind.rawValue) == ["HOLD_PLACED", "HOLD_RELEASED", "HOLD_PLACED"])
         }
     }
 

@@ -159,7 +159,7 @@ import Testing
             #expect(try await store.runIdempotently(scope, requestHash: "h", at: now) {
                 IdempotentAnswer(response: try await hold(), keep: true)
             } == .replay(answer))
-            let placed = try await store.events(of: flight).filter { $0.kind == "HOLD_PLACED" }
+            let placed = try await store.events(of: flight).filter { $0.kind == .hold(.placed) }
             #expect(placed.count == 1)
         }
     }
@@ -189,7 +189,7 @@ import Testing
             }
             let performed = results.filter { if case .performed = $0 { true } else { false } }
             #expect(performed.count == 1)
-            #expect(try await store.events(of: FlightID("SH100")!).filter { $0.kind == "HOLD_PLACED" }.count == 1)
+            #expect(try await store.events(of: FlightID("SH100")!).filter { $0.kind == .hold(.placed) }.count == 1)
         }
     }
 

@@ -80,7 +80,7 @@ import Testing
             _ = try await store.cancelHold(window.id, by: window.passengerID, at: fixtures.clock.now())
             let winner = try await store.offerSeat(flightID: Self.flight, seatID: window.seatID, at: fixtures.clock.now())
             #expect(winner?.passengerID == wantsWindow)
-            let skips = try await store.events(of: Self.flight).filter { $0.kind == "WAITLIST_SKIPPED" }
+            let skips = try await store.events(of: Self.flight).filter { $0.kind == .waitlist(.skipped) }
             #expect(skips.contains { $0.waitlistID == business.id && $0.seatID == SeatID("20F") && $0.detail == "wants BUSINESS, seat is ECONOMY" })
             #expect(skips.contains { $0.seatID == SeatID("20E") && $0.detail == "wants a WINDOW seat" })
             await #expect(throws: DomainError.self) {
@@ -109,7 +109,7 @@ import Testing
             let map = try #require(try await store.seatMap(Self.flight, at: fixtures.clock.now()))
             #expect(map.state(of: SeatID("1A")!) == .confirmed)
             #expect(map.state(of: SeatID("25C")!) == .available)
-            let kinds = try await store.events(of: Self.flight).suffix(4).map(\.kind)
+            let kinds = try await store.events(of: Self.flight).suffix(4).map(\.kind.rawValue)
             #expect(kinds == ["WAITLIST_JOINED", "WAITLIST_ASSIGNED", "HOLD_RELEASED", "HOLD_ASSIGNED"])
         }
     }
