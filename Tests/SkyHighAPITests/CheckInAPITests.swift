@@ -211,7 +211,7 @@ import Testing
             try await journey.request(.post, "/complete").expectProblem(.conflict, "checkin-incomplete")
             try await journey.webhook(["eventId": "evt_x", "paymentIntentId": "pi_x", "status": "maybe"]).expectProblem(.badRequest)
             let unknown = try await journey.webhook(["eventId": "evt_y", "paymentIntentId": "pi_unknown", "status": "succeeded"])
-            #expect(try unknown.string("outcome") == "unknown-intent")
+            try unknown.expectProblem(.notFound, "payment-intent-unknown")
             #expect(try await journey.request(.delete).string("state") == "CANCELLED")
             try await journey.addBag("LATE01").expectProblem(.conflict, "checkin-not-open")
         }
