@@ -26,8 +26,11 @@ public struct APIEnvironment: Sendable {
     public var baggage: BaggagePolicy
     /// Check-in steps that call the Weight and Payment services.
     public var checkIns: CheckInServices
-    /// Signs payment webhooks; the webhook refuses everything while it is empty.
+    /// Verifies payment webhooks (several comma-separated secrets while one is rotated: any of
+    /// them verifies); the webhook refuses everything while it is empty.
     public var webhookSecret: String
+    /// The Payment service's own rate limit for signed webhooks.
+    public var webhookBudget = WebhookBudget()
     /// The Prometheus text exposition for `GET /metrics` (the application supplies the registry).
     public var metricsExposition: @Sendable () async -> [UInt8] = { Array("# metrics are not collected\n".utf8) }
     /// Session tokens seen lately, so that signed-in requests rarely cost a store round trip.

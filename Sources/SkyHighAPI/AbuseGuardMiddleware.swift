@@ -19,7 +19,8 @@ struct AbuseGuardMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Admins and health probes are operators, not clients to throttle.
         let route = RouteTable.pattern(context.endpointPath)
-        if context.identity == .admin || Self.operationalRoutes.contains(route ?? "") {
+        // The signed payment webhook is counted apart, as the Payment service (``PaymentWebhookGate``).
+        if context.identity == .admin || context.paymentWebhookVerified || Self.operationalRoutes.contains(route ?? "") {
             return try await next(request, context)
         }
         let client = guardian.client(identity: context.identity, peer: context.remoteAddress?.ipAddress,

@@ -20,6 +20,8 @@ public struct AppRequestContext: RequestContext {
     public var identity: Identity?
     /// Who the abuse guard counted this request as (set by its middleware).
     public var abuseClient: AbuseGuard.Client?
+    /// Set by ``PaymentWebhookGate`` once the payment webhook's signature checked out.
+    var paymentWebhookVerified = false
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -166,7 +166,7 @@ struct PaymentWebhookRequest: Decodable {
 }
 
 struct PaymentWebhookResponse: Encodable {
-    /// `applied`, `duplicate` or `unknown-intent`.
+    /// `applied`, `duplicate` or `follow-up` (an intent flagged because its change did not commit).
     let outcome: String
     let checkinId: String?
     let state: CheckInState?
@@ -184,6 +184,10 @@ struct PaymentWebhookResponse: Encodable {
         case .unknownIntent:
             self.outcome = "unknown-intent"
             checkinId = nil
+            state = nil
+        case .followUp(let followUp):
+            self.outcome = "follow-up"
+            checkinId = followUp.checkinID.lowercased
             state = nil
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import SkyHighCore
 
 /// The check-in steps that need the Weight or Payment service. Their calls happen before the
@@ -49,8 +50,28 @@ public struct CheckInServices: Sendable {
                 checkinID: checkIn.id, description: "Excess baggage, check-in \(checkIn.id.lowercased)")
             let intent = try await Self.unavailable(.payment) { try await payments.createIntent(request) }
             update = CheckInRules.attach(intent, to: update, policy: policy, now: now)
+            do {
+                return try await store.saveCheckIn(update, expectedRevision: checkIn.revision, at: now)
+            } catch {
+                try await flag(intent, of: checkIn, because: error, at: now)
+                throw error
+            }
         }
         return try await store.saveCheckIn(update, expectedRevision: checkIn.revision, at: now)
+    }
+
+    /// The change that created `intent` did not commit: nothing refers to the intent, so it is
+    /// flagged for follow-up (a retry at the same revision asks for the same intent and resolves
+    /// the flag). If even that cannot be written, the original error stands and the log says so.
+    private func flag(_ intent: PaymentIntent, of checkIn: CheckIn, because error: any Error, at now: Date) async throws {
+        PaymentMetrics.followUps.increment()
+        do {
+            try await store.flagPaymentIntent(PaymentFollowUp(
+                intentID: intent.id, checkinID: checkIn.id, amount: intent.amount,
+                reason: "the change that created it did not commit: \(error)".prefix(500).description, createdAt: now))
+        } catch {
+            PaymentMetrics.followUpsUnrecorded.increment()
+        }
     }
 
     /// Any failure of an external call is the service being unavailable.
@@ -82,4 +103,11 @@ public struct NoExternalServices: WeightService, PaymentService {
     public func intent(_ id: String) async throws -> PaymentIntent? {
         throw ServiceUnavailableError(.payment, "no Payment service is configured")
     }
+}
+
+/// Intents flagged for follow-up because their change did not commit, and those that could not
+/// even be flagged (the store was away too): both are for an operator to look at.
+enum PaymentMetrics {
+    static let followUps = Counter(label: "skyhigh_payment_followups_total")
+    static let followUpsUnrecorded = Counter(label: "skyhigh_payment_followups_unrecorded_total")
 }

@@ -43,17 +43,19 @@ struct IdempotencyMiddleware: RouterMiddleware {
                 }
                 let collector = BodyCollector()
                 try await response.body.write(collector)
+                let answer = StoredResponse(status: response.status.code,
+                                            contentType: response.headers[.contentType] ?? "application/json",
+                                            body: Data(buffer: collector.buffer), location: response.headers[.location])
                 // Answers that a retry could change (server faults, throttling) are not kept.
-                return IdempotentAnswer(
-                    response: StoredResponse(status: response.status.code,
-                                             contentType: response.headers[.contentType] ?? "application/json",
-                                             body: Data(buffer: collector.buffer), location: response.headers[.location]),
-                    keep: response.status.code < 500 && response.status != .tooManyRequests)
+                return IdempotentAnswer(response: answer, keep: response.status.code < 500 && response.status != .tooManyRequests,
+                                        kept: SessionReplay.applies(to: scope.route, answer) ? SessionReplay.withoutToken(answer) : nil)
             }
         }
         switch run {
         case .performed(let stored):
             return Self.response(stored, replayed: false)
+        case .replay(let stored) where SessionReplay.applies(to: scope.route, stored):
+            return Self.response(try await SessionReplay.reissued(stored, environment), replayed: true)
         case .replay(let stored):
             return Self.response(stored, replayed: true)
         case .mismatch:

@@ -20,14 +20,15 @@ public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
 }
 
 /// The router with its middleware: the request id outermost, then request metrics (which see
-/// every final status), problem mapping, authentication, the abuse guard, idempotency, then the
-/// routes.
+/// every final status), problem mapping, the payment webhook's signature (before anything else
+/// looks at it), authentication, the abuse guard, idempotency, then the routes.
 public func buildRouter(_ env: APIEnvironment) -> Router<AppRequestContext> {
     let table = makeRouteTable(env)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RequestMetricsMiddleware(cache: env.requestMetrics))
     router.add(middleware: ProblemMiddleware(routes: table))
+    router.add(middleware: PaymentWebhookGate(environment: env))
     router.add(middleware: AuthMiddleware(environment: env))
     if let guardian = env.abuseGuard { router.add(middleware: AbuseGuardMiddleware(guardian: guardian, environment: env)) }
     router.add(middleware: IdempotencyMiddleware(environment: env))

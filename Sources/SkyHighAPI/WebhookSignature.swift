@@ -1,20 +1,36 @@
 import Crypto
 import Foundation
 
-/// `SkyHigh-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, keyed by the
-/// webhook secret: how SkyHigh signs what it sends and checks what it receives.
+/// `SkyHigh-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`: how SkyHigh
+/// signs what it sends (notifications, keyed by the notification secret) and checks what it
+/// receives (payment webhooks, keyed by the webhook secret).
+///
+/// A secret setting may hold several comma-separated secrets while one is rotated: the first
+/// signs, any of them verifies.
 public enum WebhookSignature {
     public static let headerName = "SkyHigh-Signature"
     /// A signature whose time is further than this from now is refused (replay window).
     public static let tolerance: TimeInterval = 300
 
-    public static func header(body: Data, secret: String, at now: Date) -> String {
-        let timestamp = Int(now.timeIntervalSince1970)
-        return "t=\(timestamp),v1=\(hex(mac(timestamp: timestamp, body: body, secret: secret)))"
+    /// The secrets a setting holds, in order: the first signs.
+    public static func secrets(_ setting: String) -> [String] {
+        setting.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// Whether `header` is a valid signature of `body` made within the tolerance of `now`.
+    /// Signs with the first of the setting's secrets.
+    public static func header(body: Data, secret: String, at now: Date) -> String {
+        let timestamp = Int(now.timeIntervalSince1970)
+        let signing = secrets(secret).first ?? secret
+        return "t=\(timestamp),v1=\(hex(mac(timestamp: timestamp, body: body, secret: signing)))"
+    }
+
+    /// Whether `header` is a valid signature of `body`, by any of the setting's secrets, made
+    /// within the tolerance of `now`.
     public static func isValid(_ header: String?, body: Data, secret: String, at now: Date) -> Bool {
+        secrets(secret).contains { isValid(header, body: body, oneSecret: $0, at: now) }
+    }
+
+    private static func isValid(_ header: String?, body: Data, oneSecret secret: String, at now: Date) -> Bool {
         guard let header else { return false }
         var timestamp: Int?
         var signatures: [String] = []

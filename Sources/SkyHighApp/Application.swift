@@ -22,6 +22,10 @@ public struct BackgroundServices: Sendable {
     let reconciler: SeatMapReconciler
     /// Keeps this process's clock on the store's, when it was given a ``StoreAlignedClock``.
     let calibration: ClockCalibration?
+    /// Re-derives due work from the state (free seats for the waitlist, pending payments).
+    let repair: RepairService
+    /// Purges old rows in bounded batches.
+    let retention: RetentionSweeper
     let storeReady: StartGate
     let logger: Logger
 
@@ -49,7 +53,7 @@ public struct BackgroundServices: Sendable {
         let external = ExternalServices.make(configuration: config, clock: clock, logger: logger,
                                              webhookURL: ownWebhookURL(config))
         let notifier: any NotificationSender = config.notificationURL.map {
-            WebhookNotificationSender(url: $0, secret: config.webhookSecret, clock: clock, logger: logger)
+            WebhookNotificationSender(url: $0, secret: config.notificationSecret, clock: clock, logger: logger)
         } ?? LoggingNotificationSender(logger: logger)
         let worker = JobWorker(
             store: opened.store, clock: clock, logger: logger,
@@ -66,15 +70,19 @@ public struct BackgroundServices: Sendable {
         let calibration = (clock as? StoreAlignedClock).map {
             ClockCalibration(clock: $0, store: opened.store, logger: logger, started: storeReady)
         }
+        let repair = RepairService(store: opened.store, clock: clock, logger: logger, started: storeReady,
+                                   settings: config.maintenance)
+        let retention = RetentionSweeper(store: opened.store, clock: clock, logger: logger, started: storeReady,
+                                         settings: config.maintenance)
         return BackgroundServices(opened: opened, sweeper: sweeper, worker: worker, abuseGuard: abuseGuard,
                                   seatMaps: seatMaps, seatChanges: seatChanges, external: external, blockSync: blockSync,
-                                  reconciler: reconciler, calibration: calibration, storeReady: storeReady,
-                                  logger: logger)
+                                  reconciler: reconciler, calibration: calibration, repair: repair, retention: retention,
+                                  storeReady: storeReady, logger: logger)
     }
 
     /// The store's own services first, so that a graceful shutdown stops them last.
     public var services: [any Service] {
-        opened.services + [sweeper, worker, blockSync, reconciler] + (calibration.map { [$0] } ?? [])
+        opened.services + [sweeper, worker, blockSync, reconciler, repair, retention] + (calibration.map { [$0] } ?? [])
     }
 
     /// Brings the schema up to date, then lets the background services start.
@@ -118,6 +126,7 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sto
     let store = background.opened.store
     environment.metricsExposition = { Telemetry.exposition() }
     environment.liveEvents = config.liveEvents
+    environment.webhookBudget = WebhookBudget(ratePerSecond: config.webhookRatePerSecond)
     environment.streamLimits = config.streamLimits
     let guardServices = FleetGuard.services(config, guardian: background.abuseGuard, store: store, clock: clock, logger: logger)
         + [JobGauges(store: store, clock: clock, logger: logger, started: background.storeReady)]

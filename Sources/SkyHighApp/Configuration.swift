@@ -18,7 +18,17 @@ public struct Configuration: Sendable {
     public var database = Database.sqlite(path: "skyhigh.sqlite")
     public var holdSeconds = 120
     public var adminToken: String
+    /// Verifies incoming payment webhooks (`SKYHIGH_WEBHOOK_SECRET`); several comma-separated
+    /// secrets while one is rotated: any verifies (the first signs the mock Payment service's).
     public var webhookSecret: String
+    /// Signs passenger notifications (`SKYHIGH_NOTIFICATION_SECRET`), never the webhook secret:
+    /// whoever receives notifications cannot forge a payment. Comma-separated for rotation: the
+    /// first signs.
+    public var notificationSecret: String
+    /// Signed payment webhooks one instance accepts per second (the Payment service's own limit).
+    public var webhookRatePerSecond: Double = 100
+    /// The background repair and the retention purge.
+    public var maintenance = MaintenanceSettings()
     /// Names of secrets that were generated because none was set (the embedded default prints them).
     public var generatedSecrets: [String] = []
     public var logLevel = Logger.Level.info
@@ -62,9 +72,11 @@ public struct Configuration: Sendable {
     public var guardSyncInterval: Duration = .milliseconds(100)
 
     /// Settings for tests and tools: embedded store, fixed secrets.
-    public init(adminToken: String = "admin-test-token", webhookSecret: String = "webhook-test-secret") {
+    public init(adminToken: String = "admin-test-token", webhookSecret: String = "webhook-test-secret",
+                notificationSecret: String = "notification-test-secret") {
         self.adminToken = adminToken
         self.webhookSecret = webhookSecret
+        self.notificationSecret = notificationSecret
     }
 
     /// Reads `environment`, with `overrides` (from command-line options, same names) taking
@@ -73,7 +85,7 @@ public struct Configuration: Sendable {
     public static func load(environment: [String: String], overrides: [String: String] = [:],
                             sharedSecrets: Bool = true) throws -> Configuration {
         var reader = SettingsReader(values: environment.merging(overrides) { _, override in override })
-        var config = Configuration(adminToken: "", webhookSecret: "")
+        var config = Configuration(adminToken: "", webhookSecret: "", notificationSecret: "")
         config.host = reader.string("SKYHIGH_HOST") ?? config.host
         config.port = reader.int("SKYHIGH_PORT", in: 0...65535) ?? config.port
         config.database = reader.database("SKYHIGH_DATABASE_URL") ?? config.database
@@ -108,17 +120,30 @@ public struct Configuration: Sendable {
         if let seconds = reader.double("SKYHIGH_IDLE_TIMEOUT_SECONDS", in: 1...86_400) { config.connections.idleTimeout = .seconds(seconds) }
         if let seconds = reader.double("SKYHIGH_REQUEST_TIMEOUT_SECONDS", in: 1...3600) { config.connections.requestTimeout = .seconds(seconds) }
         config.connections.maxConnections = reader.int("SKYHIGH_MAX_CONNECTIONS", in: 1...1_000_000) ?? config.connections.maxConnections
-        for (name, keyPath) in [("SKYHIGH_ADMIN_TOKEN", \Configuration.adminToken),
-                                ("SKYHIGH_WEBHOOK_SECRET", \Configuration.webhookSecret)] {
+        config.webhookRatePerSecond = reader.double("SKYHIGH_WEBHOOK_RATE_LIMIT_PER_SECOND", in: 0...100_000)
+            ?? config.webhookRatePerSecond
+        config.maintenance = reader.maintenanceSettings()
+        // The notification secret is shared only when notifications are sent somewhere.
+        for (name, keyPath, shared) in [("SKYHIGH_ADMIN_TOKEN", \Configuration.adminToken, true),
+                                        ("SKYHIGH_WEBHOOK_SECRET", \Configuration.webhookSecret, true),
+                                        ("SKYHIGH_NOTIFICATION_SECRET", \Configuration.notificationSecret,
+                                         config.notificationURL != nil)] {
             if let value = reader.string(name) {
-                if value.count < 16 { reader.problems.append("\(name) must be at least 16 characters") }
+                let parts = keyPath == \Configuration.adminToken ? [value] : WebhookSignature.secrets(value)
+                if parts.isEmpty || parts.contains(where: { $0.count < 16 }) {
+                    reader.problems.append("\(name) must be at least 16 characters" + (parts.count > 1 ? " per secret" : ""))
+                }
                 config[keyPath: keyPath] = value
-            } else if case .postgres = config.database, sharedSecrets {
+            } else if case .postgres = config.database, sharedSecrets, shared {
                 reader.problems.append("\(name) is required with PostgreSQL (several instances must share it)")
             } else {
                 config[keyPath: keyPath] = Tokens.make()
                 config.generatedSecrets.append(name)
             }
+        }
+        if !Set(WebhookSignature.secrets(config.webhookSecret)).isDisjoint(with: WebhookSignature.secrets(config.notificationSecret)) {
+            reader.problems.append("SKYHIGH_NOTIFICATION_SECRET must differ from every SKYHIGH_WEBHOOK_SECRET: "
+                                   + "whoever receives notifications must not be able to sign a payment webhook")
         }
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
         return config

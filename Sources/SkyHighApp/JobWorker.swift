@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import SkyHighCore
 
@@ -74,12 +75,25 @@ public final class JobWorker: Service {
             try await handler(job)
             try await store.completeJob(job.id, worker: name, at: clock.now())
             logger.debug("job succeeded", metadata: ["attempt": "\(job.attempts)"])
+        } catch let outage as ServiceUnavailableError {
+            // The service is down, not the job wrong: wait for it without using up an attempt.
+            let delay = retryPolicy.delay(afterAttempt: job.postponements + 1, jitter: Double.random(in: 0..<1))
+            let kept = try? await store.postponeJob(job.id, worker: name, reason: "\(outage)",
+                                                    retryAt: clock.now() + delay, at: clock.now())
+            JobMetrics.postponed.increment()
+            logger.info("job postponed", metadata: ["postponements": "\(job.postponements + 1)", "error": "\(outage)",
+                                                    "retry_in_seconds": "\(Int(delay))", "lease_kept": "\(kept ?? false)"])
         } catch {
             let delay = retryPolicy.delay(afterAttempt: job.attempts, jitter: Double.random(in: 0..<1))
             let state = try? await store.failJob(job.id, worker: name, error: "\(error)",
                                                  retryAt: clock.now() + delay, at: clock.now())
             logger.warning("job failed", metadata: ["attempt": "\(job.attempts)", "error": "\(error)",
                                                     "now": "\(state?.rawValue ?? "lease lost")"])
+            if state == .dead {
+                JobMetrics.died.increment()
+                logger.warning("job dead: it will not run again until an admin retries it (POST /admin/jobs/{jobId}/retry)",
+                               metadata: ["attempts": "\(job.attempts)", "error": "\(error)"])
+            }
         }
     }
 
@@ -90,6 +104,13 @@ public final class JobWorker: Service {
             return try await self.store.nextJobDue()
         }
     }
+}
+
+/// Jobs that died and jobs put off by an outage, as they happen (`skyhigh_jobs{state}` counts
+/// the queue as it stands).
+enum JobMetrics {
+    static let died = Counter(label: "skyhigh_jobs_died_total")
+    static let postponed = Counter(label: "skyhigh_jobs_postponed_total")
 }
 
 struct UnknownJobKind: Error, CustomStringConvertible {

@@ -25,9 +25,13 @@ public struct Job: Sendable, Equatable {
     public let requestID: String?
     public let createdAt: Date
     public let updatedAt: Date
+    /// Runs put off because an external service was down (they do not count as attempts).
+    public let postponements: Int
 
     public init(id: UUID, kind: String, payload: String, state: JobState, runAt: Date, attempts: Int,
-                maxAttempts: Int, lastError: String?, requestID: String?, createdAt: Date, updatedAt: Date) {
+                maxAttempts: Int, lastError: String?, requestID: String?, createdAt: Date, updatedAt: Date,
+                postponements: Int = 0) {
+        self.postponements = postponements
         self.id = id
         self.kind = kind
         self.payload = payload

@@ -109,6 +109,11 @@ public protocol JobStore: Sendable {
     /// Records a failed run: RETRYING at `retryAt`, or DEAD once the attempts are used up.
     @discardableResult
     func failJob(_ id: UUID, worker: String, error: String, retryAt: Date, at now: Date) async throws -> JobState?
+    /// Records a run that could not be made because an external service is down: RETRYING at
+    /// `retryAt`, its attempt given back (the outage is no fault of the job), one more
+    /// postponement counted. `false` if the lease was lost meanwhile.
+    @discardableResult
+    func postponeJob(_ id: UUID, worker: String, reason: String, retryAt: Date, at now: Date) async throws -> Bool
     func job(_ id: UUID) async throws -> Job?
     func jobOverview(deadLimit: Int) async throws -> JobOverview
     /// Puts a DEAD job back in the queue with fresh attempts.
@@ -179,10 +184,14 @@ public struct IdempotencyScope: Sendable, Hashable {
 public struct IdempotentAnswer: Sendable, Equatable {
     public let response: StoredResponse
     public let keep: Bool
+    /// What is kept for repeats when it must differ from the answer: a secret the answer
+    /// carries (a new session's bearer token) is never stored.
+    public let kept: StoredResponse?
 
-    public init(response: StoredResponse, keep: Bool) {
+    public init(response: StoredResponse, keep: Bool, kept: StoredResponse? = nil) {
         self.response = response
         self.keep = keep
+        self.kept = kept
     }
 }
 
@@ -227,8 +236,12 @@ public enum PaymentEventOutcome: Sendable, Equatable {
     case applied(CheckIn)
     /// The event id was seen before: acknowledged, nothing done.
     case duplicate
-    /// No check-in has this intent: recorded, nothing else done.
+    /// No check-in has this intent (yet): nothing recorded, the event id not consumed, so the
+    /// provider's retry is applied once the intent is known.
     case unknownIntent
+    /// The intent was flagged for follow-up (its change did not commit): the outcome is kept on
+    /// the follow-up (a success marks it for refund).
+    case followUp(PaymentFollowUp)
 }
 
 /// Check-ins with their bags and payments. Every change is one transaction that also appends
@@ -258,7 +271,7 @@ public protocol CheckInStore: Sendable {
 
 /// Everything the service keeps, in one store.
 public protocol SkyHighStore: FlightStore, BookingStore, SessionStore, HoldStore, WaitlistStore, JobStore,
-    NotificationStore, IdempotencyStore, AbuseStore, CheckInStore {
+    NotificationStore, IdempotencyStore, AbuseStore, CheckInStore, MaintenanceStore {
     /// Cheap round trip used by readiness checks.
     func ping() async throws
     /// The store's own clock, where it has one apart from this process's (a database server):

@@ -5,6 +5,8 @@ public enum PostgresMigrations {
     /// Taken inside each migration transaction so that instances starting together migrate once.
     public static let lock = "SELECT pg_advisory_xact_lock(7355608)"
 
+    static let types = SchemaTypes(timestamp: "TIMESTAMPTZ", serialKey: "BIGSERIAL PRIMARY KEY", tableOptions: "")
+
     public static let all: [Migration] = [
         Migration(version: 1, name: "flights, seats, bookings, sessions", statements: [
             """
@@ -101,6 +103,5 @@ public enum PostgresMigrations {
             FOR EACH ROW EXECUTE FUNCTION flight_events_append_only()
             """,
         ]),
-    ] + SharedMigrations.steps(SchemaTypes(timestamp: "TIMESTAMPTZ", serialKey: "BIGSERIAL PRIMARY KEY",
-                                           tableOptions: "")) + [PostgresSeatWriteMigration.migration]
+    ] + SharedMigrations.steps(types) + [PostgresSeatWriteMigration.migration, SharedMigrations.money(types)]
 }

@@ -2,6 +2,8 @@ import SkyHighStore
 
 /// The embedded store's schema, one step per version. Times are integer milliseconds since 1970.
 public enum SQLiteMigrations {
+    static let types = SchemaTypes(timestamp: "INTEGER", serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT", tableOptions: " STRICT")
+
     public static let all: [Migration] = [
         Migration(version: 1, name: "flights, seats, bookings, sessions", statements: [
             """
@@ -97,12 +99,12 @@ public enum SQLiteMigrations {
             BEGIN SELECT RAISE(ABORT, 'flight_events is append-only'); END
             """,
         ]),
-    ] + SharedMigrations.steps(SchemaTypes(timestamp: "INTEGER", serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT",
-                                           tableOptions: " STRICT")) + [
+    ] + SharedMigrations.steps(types) + [
         // Seat changes by version, for live seat-change streams (the counter on the flight's row
         // stays: one writer at a time, see `SeatVersioning.flightCounter`).
         Migration(version: 9, name: "seat events by version", statements: [
             "CREATE INDEX flight_events_by_version ON flight_events (flight_id, version) WHERE version IS NOT NULL",
         ]),
+        SharedMigrations.money(types),
     ]
 }

@@ -65,13 +65,17 @@ extension SQLStore {
     public func recordPaymentEvent(_ event: PaymentEvent, policy: BaggagePolicy, at now: Date) async throws -> PaymentEventOutcome {
         let outcome = try await transaction { sql -> PaymentEventOutcome in
             let owner = try await sql.run("SELECT checkin_id FROM payments WHERE payment_intent_id = \(event.intentID)").first?.uuid("checkin_id")
+            // An intent not known (yet) consumes nothing: the provider's retry is applied once the
+            // change that created it has committed.
+            guard let owner else {
+                return try await reportOnFollowUp(event, at: now, sql).map(PaymentEventOutcome.followUp) ?? .unknownIntent
+            }
             // First writer of an event id wins; a repeat (even a concurrent one) finds the row.
             let fresh = try await sql.run("""
                 INSERT INTO payment_events (event_id, payment_intent_id, status, failure_reason, outcome, received_at)
-                VALUES (\(event.eventID), \(event.intentID), \(event.succeeded ? PaymentStatus.succeeded.rawValue : PaymentStatus.failed.rawValue), \(event.failureReason), \(owner == nil ? "UNKNOWN_INTENT" : "APPLIED"), \(now)) ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+                VALUES (\(event.eventID), \(event.intentID), \(event.succeeded ? PaymentStatus.succeeded.rawValue : PaymentStatus.failed.rawValue), \(event.failureReason), 'APPLIED', \(now)) ON CONFLICT (event_id) DO NOTHING RETURNING event_id
                 """)
             guard !fresh.isEmpty else { return .duplicate }
-            guard let owner else { return .unknownIntent }
             return .applied(try await change(owner, at: now, sql) { checkIn in
                 event.succeeded
                     ? CheckInRules.paymentSucceeded(event.intentID, for: checkIn, policy: policy, now: now)
@@ -215,6 +219,8 @@ extension SQLStore {
                             \(payment.refundDue ? 1 : 0), \(payment.updatedAt), \(id), \(position),
                             \(payment.amount.amount), \(payment.amount.currency), \(payment.createdAt))
                     """)
+                // A retry that attaches an intent flagged when its first change failed resolves it.
+                try await sql.run("DELETE FROM payment_followups WHERE payment_intent_id = \(payment.intentID)")
                 if payment.status == .pending {
                     try await enqueue(NewJob(ReconcilePaymentPayload(intentID: payment.intentID),
                                              runAt: now + ReconcilePaymentPayload.interval), at: now, sql)

@@ -18,14 +18,14 @@ extension SQLStore {
                 let unit = UnitOfWork(executor: sql)
                 let answer = try await UnitOfWork.$current.withValue(unit) { try await perform() }
                 guard answer.keep else { throw DiscardedAnswer(response: answer.response) }
-                let response = answer.response
+                let response = answer.kept ?? answer.response
                 try await sql.run("""
                     UPDATE idempotency_keys SET state = 'DONE', status = \(response.status),
                         content_type = \(response.contentType),
                         body = \(String(decoding: response.body, as: UTF8.self)), location = \(response.location)
                     WHERE \(Self.idempotencyKey(scope))
                     """)
-                return (.performed(response), unit)
+                return (.performed(answer.response), unit)
             }
         } catch let discarded as DiscardedAnswer {
             return .performed(discarded.response)

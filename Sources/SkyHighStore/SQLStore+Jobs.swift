@@ -3,7 +3,7 @@ import SkyHighCore
 
 extension SQLStore {
     static let jobColumns = """
-        job_id, kind, payload, state, run_at, attempts, max_attempts, last_error, request_id, created_at, updated_at
+        job_id, kind, payload, state, run_at, attempts, max_attempts, last_error, request_id, created_at, updated_at, postponements
         """
 
     public func enqueue(_ job: NewJob, requestID: String?, at now: Date) async throws -> Job {
@@ -63,6 +63,15 @@ extension SQLStore {
             .first.flatMap { JobState(rawValue: try $0.string("state")) }
     }
 
+    public func postponeJob(_ id: UUID, worker: String, reason: String, retryAt: Date, at now: Date) async throws -> Bool {
+        try await !run("""
+            UPDATE jobs SET state = 'RETRYING', attempts = attempts - 1, postponements = postponements + 1,
+                run_at = \(retryAt), last_error = \(String(reason.prefix(2000))), locked_by = NULL, lease_until = NULL, updated_at = \(now)
+            WHERE job_id = \(id) AND locked_by = \(worker) AND state = 'RUNNING'
+            RETURNING job_id
+            """).isEmpty
+    }
+
     public func job(_ id: UUID) async throws -> Job? {
         try await run("SELECT \(raw: Self.jobColumns) FROM jobs WHERE job_id = \(id)").first?.job()
     }
@@ -107,6 +116,7 @@ extension SQLRow {
             state: try parsed("state", JobState.init(rawValue:), expected: "a job state"),
             runAt: try date("run_at"), attempts: Int(try int("attempts")), maxAttempts: Int(try int("max_attempts")),
             lastError: try optionalString("last_error"), requestID: try optionalString("request_id"),
-            createdAt: try date("created_at"), updatedAt: try date("updated_at"))
+            createdAt: try date("created_at"), updatedAt: try date("updated_at"),
+            postponements: Int(try int("postponements")))
     }
 }

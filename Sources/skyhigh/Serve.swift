@@ -18,6 +18,9 @@ struct Serve: AsyncParsableCommand {
         if config.generatedSecrets.contains("SKYHIGH_WEBHOOK_SECRET") {
             print("Generated webhook secret (set SKYHIGH_WEBHOOK_SECRET to choose one): \(config.webhookSecret)")
         }
+        if config.generatedSecrets.contains("SKYHIGH_NOTIFICATION_SECRET") {
+            print("Generated notification secret (set SKYHIGH_NOTIFICATION_SECRET to choose one): \(config.notificationSecret)")
+        }
         try await runServer(app, logger: makeLogger(config))
     }
 }

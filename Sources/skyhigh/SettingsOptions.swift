@@ -14,6 +14,8 @@ struct SettingsOptions: ParsableArguments {
     var adminToken: String?
     @Option(name: .customLong("webhook-secret"), help: "Payment webhook secret (SKYHIGH_WEBHOOK_SECRET).")
     var webhookSecret: String?
+    @Option(name: .customLong("notification-secret"), help: "Signs passenger notifications (SKYHIGH_NOTIFICATION_SECRET).")
+    var notificationSecret: String?
     @Option(name: .customLong("log-level"), help: "trace ... critical (SKYHIGH_LOG_LEVEL).")
     var logLevel: String?
     @Option(name: .customLong("log-format"), help: "text or json, one object per line (SKYHIGH_LOG_FORMAT).")
@@ -52,6 +54,7 @@ struct SettingsOptions: ParsableArguments {
         overrides["SKYHIGH_HOLD_SECONDS"] = holdSeconds.map(String.init)
         overrides["SKYHIGH_ADMIN_TOKEN"] = adminToken
         overrides["SKYHIGH_WEBHOOK_SECRET"] = webhookSecret
+        overrides["SKYHIGH_NOTIFICATION_SECRET"] = notificationSecret
         overrides["SKYHIGH_LOG_LEVEL"] = logLevel
         overrides["SKYHIGH_LOG_FORMAT"] = logFormat
         overrides["SKYHIGH_WEIGHT_SERVICE_URL"] = weightServiceURL

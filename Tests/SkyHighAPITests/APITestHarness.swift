@@ -34,6 +34,8 @@ struct APIHarness: Sendable {
                     abuseGuard: AbuseGuard? = nil, liveEvents: LiveEventSettings = LiveEventSettings(),
                     connections: ConnectionSettings = ConnectionSettings(),
                     streamLimits: StreamLimits = Self.streamLimits, changeWindow: Int = 1024,
+                    webhookRate: Double = 100,
+                    beforeIntent: (@Sendable (SQLStore, PaymentIntentRequest) async throws -> Void)? = nil,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock(Date().truncatedToMilliseconds)
@@ -44,8 +46,12 @@ struct APIHarness: Sendable {
             }
             var env = APIEnvironment(store: store, clock: clock, holdDuration: holdSeconds, adminToken: adminToken,
                                      abuseGuard: abuseGuard, seatChanges: SeatChangeHub(store: store, windowSize: changeWindow),
-                                     weights: weights, payments: payments, webhookSecret: webhookSecret)
+                                     weights: weights,
+                                     payments: beforeIntent.map { HookedPayments(store: store, payments: payments, hook: $0) }
+                                        ?? payments,
+                                     webhookSecret: webhookSecret)
             env.liveEvents = liveEvents
+            env.webhookBudget = WebhookBudget(ratePerSecond: webhookRate)
             env.streamLimits = streamLimits
             let seatChanges = env.seatChanges
             let app = Application(router: buildRouter(env), server: skyHighServer(env, serverName: nil, connections: connections),
@@ -116,6 +122,21 @@ struct APIHarness: Sendable {
     func hold(_ seat: String, for passenger: String, token: String, flight: String = "SH100") async throws -> Reply {
         try await request(.post, "/flights/\(flight)/seats/\(seat)/hold", json: ["passengerId": passenger], token: token)
     }
+}
+
+/// The shipped Payment mock, with something the test does just before each intent is created
+/// (a concurrent change, say, so that the change the intent was for does not commit).
+struct HookedPayments: PaymentService {
+    let store: SQLStore
+    let payments: MockPaymentService
+    let hook: @Sendable (SQLStore, PaymentIntentRequest) async throws -> Void
+
+    func createIntent(_ request: PaymentIntentRequest) async throws -> PaymentIntent {
+        try await hook(store, request)
+        return try await payments.createIntent(request)
+    }
+
+    func intent(_ id: String) async throws -> PaymentIntent? { try await payments.intent(id) }
 }
 
 /// These tests sign webhooks themselves; nothing here may ask the mock to deliver one.

@@ -1,5 +1,6 @@
 import SkyHighAPI
 import SkyHighApp
+import SkyHighCore
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -9,9 +10,11 @@ import Testing
         #expect(config.port == 8080)
         #expect(config.database == .sqlite(path: "skyhigh.sqlite"))
         #expect(config.holdSeconds == 120)
-        #expect(config.generatedSecrets == ["SKYHIGH_ADMIN_TOKEN", "SKYHIGH_WEBHOOK_SECRET"])
+        #expect(config.generatedSecrets == ["SKYHIGH_ADMIN_TOKEN", "SKYHIGH_WEBHOOK_SECRET", "SKYHIGH_NOTIFICATION_SECRET"])
         #expect(config.adminToken.count >= 40)
         #expect(config.adminToken != config.webhookSecret)
+        #expect(config.notificationSecret.count >= 40)
+        #expect(config.notificationSecret != config.webhookSecret)
     }
 
     @Test func variablesAndOptions() throws {
@@ -23,7 +26,7 @@ import Testing
         #expect(config.holdSeconds == 3)
         #expect(config.database == .sqlite(path: nil))
         #expect(config.adminToken == "a-long-enough-admin-token")
-        #expect(config.generatedSecrets == ["SKYHIGH_WEBHOOK_SECRET"])
+        #expect(config.generatedSecrets == ["SKYHIGH_WEBHOOK_SECRET", "SKYHIGH_NOTIFICATION_SECRET"])
     }
 
     @Test func liveEventStreamsHaveAHeartbeatAndALimitForSlowClients() throws {
@@ -87,6 +90,58 @@ import Testing
         }
         #expect(error?.problems.count == 2)
         #expect(error?.description.contains("SKYHIGH_ADMIN_TOKEN is required with PostgreSQL") == true)
+    }
+
+    @Test func notificationsHaveASecretOfTheirOwnAndSecretsRotate() throws {
+        let shared = ["SKYHIGH_DATABASE_URL": "postgres://u@127.0.0.1/db", "SKYHIGH_ADMIN_TOKEN": "a-long-enough-admin-token",
+                      "SKYHIGH_WEBHOOK_SECRET": "new-webhook-secret-0123, old-webhook-secret-0123"]
+        let quiet = try Configuration.load(environment: shared)
+        #expect(quiet.generatedSecrets == ["SKYHIGH_NOTIFICATION_SECRET"], "nothing is sent: nothing to share")
+        let error = #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: shared.merging(["SKYHIGH_NOTIFICATION_URL": "https://example.com/n"]) { $1 })
+        }
+        #expect(error?.problems == ["SKYHIGH_NOTIFICATION_SECRET is required with PostgreSQL (several instances must share it)"])
+        let config = try Configuration.load(environment: shared.merging([
+            "SKYHIGH_NOTIFICATION_URL": "https://example.com/n",
+            "SKYHIGH_NOTIFICATION_SECRET": "notification-secret-0123,notification-old-0123",
+        ]) { $1 })
+        #expect(WebhookSignature.secrets(config.webhookSecret) == ["new-webhook-secret-0123", "old-webhook-secret-0123"])
+        #expect(WebhookSignature.secrets(config.notificationSecret).first == "notification-secret-0123")
+        let reused = #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: shared.merging([
+                "SKYHIGH_NOTIFICATION_SECRET": "old-webhook-secret-0123", "SKYHIGH_WEBHOOK_SECRET": "x-webhook-secret-0123,old-webhook-secret-0123",
+            ]) { $1 })
+        }
+        #expect(reused?.description.contains("must differ from every SKYHIGH_WEBHOOK_SECRET") == true)
+        let short = #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: shared.merging(["SKYHIGH_WEBHOOK_SECRET": "long-enough-secret-0123,short"]) { $1 })
+        }
+        #expect(short?.problems == ["SKYHIGH_WEBHOOK_SECRET must be at least 16 characters per secret"])
+    }
+
+    @Test func repairAndRetentionSettings() throws {
+        let defaults = try Configuration.load(environment: [:])
+        #expect(defaults.maintenance == MaintenanceSettings())
+        #expect(defaults.webhookRatePerSecond == 100)
+        let config = try Configuration.load(environment: [
+            "SKYHIGH_REPAIR_INTERVAL_SECONDS": "5", "SKYHIGH_PAYMENT_RECONCILE_SECONDS": "120",
+            "SKYHIGH_RETENTION_INTERVAL_SECONDS": "30", "SKYHIGH_RETENTION_BATCH_SIZE": "50",
+            "SKYHIGH_RETAIN_EXPIRED_SESSIONS_HOURS": "2", "SKYHIGH_RETAIN_PAYMENT_EVENTS_HOURS": "0.5",
+            "SKYHIGH_WEBHOOK_RATE_LIMIT_PER_SECOND": "7",
+        ])
+        #expect(config.maintenance.repairInterval == .seconds(5))
+        #expect(config.maintenance.paymentReconcileAfter == 120)
+        #expect(config.maintenance.retentionInterval == .seconds(30))
+        #expect(config.maintenance.retention.batchSize == 50)
+        #expect(config.maintenance.retention.ages[.sessions] == 7200)
+        #expect(config.maintenance.retention.ages[.paymentEvents] == 1800)
+        #expect(config.maintenance.retention.ages[.finishedJobs] == RetentionPolicy.defaultAges[.finishedJobs])
+        #expect(config.webhookRatePerSecond == 7)
+        let error = #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: ["SKYHIGH_REPAIR_INTERVAL_SECONDS": "0", "SKYHIGH_RETENTION_BATCH_SIZE": "-1",
+                                                 "SKYHIGH_RETAIN_IDEMPOTENCY_HOURS": "soon"])
+        }
+        #expect(error?.problems.count == 3)
     }
 
     @Test func badValuesAreAllReportedAtOnce() {

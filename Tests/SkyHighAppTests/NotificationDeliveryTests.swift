@@ -39,6 +39,24 @@ import Testing
         }
     }
 
+    @Test func notificationsAreSignedWithTheNotificationSecretNeverTheWebhookSecret() async throws {
+        let config = try Configuration.load(environment: ["SKYHIGH_NOTIFICATION_URL": "http://127.0.0.1:1/hooks"])
+        #expect(config.notificationSecret != config.webhookSecret)
+        try await withReceiver { url, received in
+            let clock = SystemClock()
+            let secrets = "notification-new-0123456789,notification-old-0123456789"
+            let sender = WebhookNotificationSender(url: url, secret: secrets, clock: clock, logger: Logger(label: "test"))
+            let message = OutboxMessage(id: UUID(), passengerID: UUID(), flightID: FlightID("SH100")!, kind: "SEAT_ASSIGNED",
+                                        body: #"{"kind":"SEAT_ASSIGNED"}"#, createdAt: clock.now(), deliveredAt: nil)
+            try await sender.send(message)
+            let signature = received.bodies.withLock { $0 }.first?.signature
+            let body = Data(message.body.utf8)
+            #expect(WebhookSignature.isValid(signature, body: body, secret: "notification-new-0123456789", at: clock.now()))
+            #expect(!WebhookSignature.isValid(signature, body: body, secret: "notification-old-0123456789", at: clock.now()),
+                    "the first secret signs")
+        }
+    }
+
     @Test func aMessageIsPostedSignedAndFailuresAreReported() async throws {
         try await withReceiver { url, received in
             let clock = SystemClock()

@@ -143,6 +143,9 @@ import Testing
             #expect(completed.payment?.status == .succeeded)
             #expect(try await setup.store.recordPaymentEvent(PaymentEvent(eventID: "evt_3", intentID: "pi_nobody", succeeded: true),
                                                              policy: Self.policy, at: setup.now) == .unknownIntent)
+            #expect(try await setup.store.recordPaymentEvent(PaymentEvent(eventID: "evt_3", intentID: "pi_nobody", succeeded: true),
+                                                             policy: Self.policy, at: setup.now) == .unknownIntent,
+                    "an unknown intent's event id is not consumed")
             let kinds = try await setup.store.checkInHistory(waiting.id).map(\.kind.rawValue)
             #expect(kinds.suffix(3) == ["PAYMENT_FAILED", "PAYMENT_SUCCEEDED", "CHECKIN_COMPLETED"])
         }
