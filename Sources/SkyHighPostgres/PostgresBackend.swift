@@ -135,7 +135,8 @@ public final class PostgresBackend: SQLDatabase {
                 switch bind {
                 case .int(let int): bindings.append(int)
                 case .text(let text): bindings.append(text)
-                case .date(let date): bindings.append(date)
+                // Milliseconds, as the embedded store keeps them: a time read back compares equal.
+                case .date(let date): bindings.append(date.truncatedToMilliseconds)
                 case .null: bindings.appendNull()
                 }
             }
