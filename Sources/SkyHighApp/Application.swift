@@ -111,9 +111,12 @@ public func makeLogger(_ config: Configuration) -> Logger {
 
 /// Builds the whole service from a configuration: store, HTTP application, background workers.
 /// `skyhigh serve` runs what this returns; tests call it too. The default clock is the store's
-/// (see ``StoreAlignedClock``); tests pass a clock they move.
+/// (see ``StoreAlignedClock``); tests pass a clock they move. `onServerRunning` is called once
+/// the port is bound, with the port (the one the system chose, for port 0).
 public func buildApplication(_ config: Configuration, clock: any WallClock = StoreAlignedClock(local: SystemClock()),
-                             logger: Logger? = nil) async throws -> some ApplicationProtocol {
+                             logger: Logger? = nil,
+                             onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in })
+    async throws -> some ApplicationProtocol {
     let logger = logger ?? makeLogger(config)
     let background = try await BackgroundServices.make(config, clock: clock, logger: logger)
     let sweeper = background.sweeper
@@ -137,6 +140,7 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sto
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
         services: background.services + [SeatMapWarmup(seatMaps: background.seatMaps, clock: clock, logger: logger,
                                                        started: background.storeReady)] + guardServices,
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
         eventLoopGroupProvider: config.serverThreads == ProcessInfo.processInfo.activeProcessorCount
             ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: config.serverThreads)),
         logger: logger)

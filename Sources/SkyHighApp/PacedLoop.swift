@@ -5,7 +5,7 @@ import SkyHighCore
 
 /// The loop the background services share: do the work that is due, then sleep until the next
 /// due time the work reports (at most `maximumIdle`) or until woken, until graceful shutdown.
-/// A failing round is logged and tried again after the idle time.
+/// A failing round is logged and tried again after the idle time; a cancelled one ends the loop.
 struct PacedLoop {
     let clock: any WallClock
     let wake: WakeSignal
@@ -26,6 +26,9 @@ struct PacedLoop {
                         delay = min(delay, .milliseconds(Int64(wait * 1000) + 1))
                     }
                 } catch {
+                    // Cancelled (the service group stops, say because the server could not
+                    // listen): not a failure worth a warning.
+                    if Task.isCancelled { break }
                     logger.warning("\(name) failed; retrying", metadata: ["error": "\(error)"])
                 }
                 guard !Task.isShuttingDownGracefully else { break }

@@ -11,24 +11,25 @@ struct MockServicesCommand: AsyncParsableCommand {
         commandName: "mock-services",
         abstract: "Run the mock Weight and Payment services over HTTP (latency and failures settable at run time).")
 
-    @OptionGroup var settings: SettingsOptions
+    @OptionGroup(title: "Mock services") var mock: MockServerOptions
+    @OptionGroup(title: "Logging") var log: LogOptions
 
     func run() async throws {
-        let config = try settings.load(sharedSecrets: false)
+        let config = try loadConfiguration([mock, log], sharedSecrets: false)
         guard !config.generatedSecrets.contains("SKYHIGH_WEBHOOK_SECRET") else {
             throw ValidationError("SKYHIGH_WEBHOOK_SECRET (or --webhook-secret) is required: the mock Payment service "
                                   + "signs its webhooks with it, and it must match the server's")
         }
         let services = config.services
+        let logger = makeLogger(config)
         let mocks = MockServices(behaviour: MockBehaviour(services.mock), webhookSecret: config.webhookSecret,
                                  clock: SystemClock(), deliver: WebhookPoster(url: services.mockWebhookURL).delivery)
         let app = buildMockServicesApplication(mocks, host: services.mockHost, port: services.mockPort,
-                                               logger: makeLogger(config)) { port in
-            print("Mock Weight and Payment services listening on http://\(services.mockHost):\(port)")
-            print("Payment webhooks go to \(services.mockWebhookURL.absoluteString)")
-            print("Latency \(services.mock.latencyMs) ms, failure rate \(services.mock.failureRate) "
-                  + "(PUT /behaviour changes them)")
+                                               logger: logger) { port in
+            StartupBanner.mockServices(services, port: port).announce(format: config.logFormat, logger: logger)
         }
-        try await app.runService()
+        try await listening(host: services.mockHost, port: services.mockPort, setting: "SKYHIGH_MOCK_PORT or --port") {
+            try await app.runService()
+        }
     }
 }

@@ -6,22 +6,22 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the API and the background workers (migrates the store first).")
 
-    @OptionGroup var settings: SettingsOptions
+    @OptionGroup(title: "Server") var server: ServerOptions
+    @OptionGroup(title: "Store") var store: StoreOptions
+    @OptionGroup(title: "Secrets") var secrets: SecretOptions
+    @OptionGroup(title: "Baggage") var baggage: BaggageOptions
+    @OptionGroup(title: "Weight and Payment services") var services: ServiceOptions
+    @OptionGroup(title: "Logging") var log: LogOptions
 
     func run() async throws {
-        let config = try settings.load()
-        let app = try await buildApplication(config)
-        print("SkyHigh Core listening on http://\(config.host):\(config.port)")
-        if config.generatedSecrets.contains("SKYHIGH_ADMIN_TOKEN") {
-            print("Generated admin token (set SKYHIGH_ADMIN_TOKEN to choose one): \(config.adminToken)")
+        let config = try loadConfiguration([server, store, secrets, baggage, services, log])
+        let logger = makeLogger(config)
+        let app = try await buildApplication(config, logger: logger) { port in
+            StartupBanner.serve(config, port: port).announce(format: config.logFormat, logger: logger)
         }
-        if config.generatedSecrets.contains("SKYHIGH_WEBHOOK_SECRET") {
-            print("Generated webhook secret (set SKYHIGH_WEBHOOK_SECRET to choose one): \(config.webhookSecret)")
+        try await listening(host: config.host, port: config.port, setting: "SKYHIGH_PORT or --port") {
+            try await runServer(app, logger: logger)
         }
-        if config.generatedSecrets.contains("SKYHIGH_NOTIFICATION_SECRET") {
-            print("Generated notification secret (set SKYHIGH_NOTIFICATION_SECRET to choose one): \(config.notificationSecret)")
-        }
-        try await runServer(app, logger: makeLogger(config))
     }
 }
 
@@ -29,11 +29,15 @@ struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the background workers (expiry sweep, job queue) without the HTTP server.")
 
-    @OptionGroup var settings: SettingsOptions
+    @OptionGroup(title: "Store") var store: StoreOptions
+    @OptionGroup(title: "Secrets") var secrets: SecretOptions
+    @OptionGroup(title: "Baggage") var baggage: BaggageOptions
+    @OptionGroup(title: "Weight and Payment services") var services: ServiceOptions
+    @OptionGroup(title: "Logging") var log: LogOptions
 
     func run() async throws {
-        let config = try settings.load()
-        print("SkyHigh Core worker started")
+        let config = try loadConfiguration([store, secrets, baggage, services, log])
+        Console.write("SkyHigh Core \(SkyHighVersion.current) worker started")
         try await runWorker(config)
     }
 }

@@ -28,19 +28,7 @@ struct Fleet: Sendable {
     let store: SQLStore
 
     /// The built `skyhigh` executable beside the test bundle, if there is one.
-    static let binary: String? = {
-        let candidates = [Bundle.main.executableURL, URL(fileURLWithPath: CommandLine.arguments[0])].compactMap { $0 }
-        for candidate in candidates {
-            var directory = candidate.deletingLastPathComponent()
-            // A macOS test bundle sits two folders deeper than its siblings.
-            for _ in 0..<4 {
-                let path = directory.appendingPathComponent("skyhigh").path
-                if FileManager.default.isExecutableFile(atPath: path) { return path }
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }()
+    static var binary: String? { SkyHighExecutable.path }
 
     /// Whether the fleet tests can run here: PostgreSQL for tests, redis-server and the binary.
     static var isAvailable: Bool { TestPostgres.maintenanceURL != nil && RedisServerProcess.isInstalled && binary != nil }

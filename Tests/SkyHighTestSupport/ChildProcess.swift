@@ -22,7 +22,16 @@ public final class ChildProcess: @unchecked Sendable {
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                 log: String? = nil) throws {
         pid = try Self.spawn(executable, arguments, environment: environment ?? ProcessInfo.processInfo.environment,
-                             log: log)
+                             output: .file(log ?? "/dev/null"))
+    }
+
+    /// Starts `executable` with its standard output and error written into `output`'s pipe, as
+    /// under a supervisor or Docker.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                output: PipedOutput) throws {
+        defer { output.parentStarted() }
+        pid = try Self.spawn(executable, arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+                             output: .pipe(output.writeEnd))
     }
 
     /// Whether it still runs; reaps it once it has exited.
@@ -58,8 +67,13 @@ public final class ChildProcess: @unchecked Sendable {
     /// Sends `signal` and returns at once (SIGSTOP and SIGCONT, say).
     public func send(_ signal: Int32) { _ = kill(pid, signal) }
 
+    private enum Output {
+        case file(String)
+        case pipe(Int32)
+    }
+
     private static func spawn(_ executable: String, _ arguments: [String], environment: [String: String],
-                              log: String?) throws -> pid_t {
+                              output: Output) throws -> pid_t {
         #if canImport(Glibc)
         var attributes = posix_spawnattr_t()
         var actions = posix_spawn_file_actions_t()
@@ -82,8 +96,10 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        let output = log ?? "/dev/null"
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        switch output {
+        case .file(let path): posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        case .pipe(let writeEnd): posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        }
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         // Nothing else of the test process's: sockets are not close-on-exec (NIO's accepted
         // connections neither), and a connection a child holds is not closed when the test
@@ -150,4 +166,18 @@ public func freeTestPort() async throws -> Int {
         try await channel.close()
         if portsHandedOut.withLock({ $0.insert(port).inserted }) { return port }
     }
+}
+
+/// Runs `body` with a port on 127.0.0.1 that a listening socket holds until it returns.
+public func withOccupiedTestPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .bind(host: "127.0.0.1", port: 0).get()
+    let outcome: Result<T, any Error>
+    do {
+        outcome = .success(try await body(channel.localAddress?.port ?? 0))
+    } catch {
+        outcome = .failure(error)
+    }
+    try? await channel.close()
+    return try outcome.get()
 }
