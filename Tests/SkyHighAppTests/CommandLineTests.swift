@@ -129,6 +129,7 @@ struct CommandLineTests {
         let store = ["--database-url": "SKYHIGH_DATABASE_URL"]
         let worker = store.merging(log) { $1 }.merging([
             "--admin-token": "SKYHIGH_ADMIN_TOKEN", "--webhook-secret": "SKYHIGH_WEBHOOK_SECRET",
+            "--notification-secret": "SKYHIGH_NOTIFICATION_SECRET",
             "--baggage-allowance-kg": "SKYHIGH_BAGGAGE_ALLOWANCE_KG", "--excess-fee-per-kg": "SKYHIGH_EXCESS_FEE_PER_KG",
             "--currency": "SKYHIGH_CURRENCY", "--weight-service-url": "SKYHIGH_WEIGHT_SERVICE_URL",
             "--payment-service-url": "SKYHIGH_PAYMENT_SERVICE_URL", "--service-timeout-ms": "SKYHIGH_SERVICE_TIMEOUT_MS",
