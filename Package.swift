@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         // Domain: values, state machines, typed errors, store protocols, clock. No I/O.
@@ -53,7 +56,9 @@ let package = Package(
             name: "SkyHighSpecification",
             resources: [.copy("../../API-SPECIFICATION.yml")]
         ),
-        // HTTP: routes, auth, idempotency, problem+json.
+        // HTTP: the operations generated from the specification (Sources/SkyHighAPI/openapi.yaml
+        // links to API-SPECIFICATION.yml), the routes still written by hand, auth, idempotency,
+        // problem+json.
         .target(
             name: "SkyHighAPI",
             dependencies: [
@@ -65,8 +70,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         // Wiring: configuration, application, background services.
         .target(

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import OpenAPIRuntime
 import SkyHighCore
 
 /// The one place where failures become HTTP answers.
@@ -14,6 +15,11 @@ enum ProblemMapping {
             return problem
         case let domain as DomainError:
             return problem(for: domain)
+        case let server as ServerError where server.operationInput == nil:
+            return inputProblem(server, logger: logger)
+        case let server as ServerError:
+            // What a generated operation's handler threw.
+            return problem(for: server.underlyingError, logger: logger)
         case let unavailable as StoreUnavailableError:
             logger.warning("store unavailable", metadata: ["reason": "\(unavailable.reason)"])
             return Problem("store-unavailable", .serviceUnavailable, "Service unavailable",
@@ -38,6 +44,23 @@ enum ProblemMapping {
         default:
             logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             return Problem("internal", .internalServerError, "Internal error", "an unexpected error occurred")
+        }
+    }
+
+    /// The generated server could not read the request into the operation's input: a body that
+    /// is not the schema's JSON (400, naming the member), a body refused by its limit, or a
+    /// request the runtime refuses (a content type or `Accept` the operation does not offer).
+    static func inputProblem(_ error: ServerError, logger: Logger) -> Problem {
+        switch error.underlyingError {
+        case let decoding as DecodingError:
+            return .badRequest(JSONBody.describe(decoding))
+        case let other where error.httpStatus == .internalServerError:
+            // Not the runtime's own error: ours, such as the body limit.
+            return problem(for: other, logger: logger)
+        default:
+            if error.httpStatus == .badRequest { return .badRequest(error.causeDescription) }
+            return Problem("http-\(error.httpStatus.code)", error.httpStatus, error.httpStatus.reasonPhrase,
+                           error.causeDescription)
         }
     }
 

@@ -1,21 +1,34 @@
 import HTTPTypes
 import Hummingbird
+import OpenAPIHummingbird
 
 /// The API's operations as the specification writes them (`/holds/{holdId}`), registered on the
 /// router from this one list, so that tests can compare it with API-SPECIFICATION.yml and the
-/// router can answer 405 with `Allow` for a known path.
+/// router can answer 405 with `Allow` for a known path. Most are the generated server's
+/// (``GeneratedOperations``); the rest are routes written by hand.
 public struct RouteTable: Sendable {
     public struct Route: Sendable {
         public let method: HTTPRequest.Method
         public let path: String
-        let handler: @Sendable (Request, AppRequestContext) async throws -> Response
+        let handler: Handler
+    }
+
+    enum Handler: Sendable {
+        /// A route written by hand.
+        case route(@Sendable (Request, AppRequestContext) async throws -> Response)
+        /// An operation of the generated server, registered through swift-openapi-hummingbird.
+        case generated(GeneratedOperations.Handler)
     }
 
     public private(set) var routes: [Route] = []
 
     mutating func add(_ method: HTTPRequest.Method, _ path: String,
                       _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) {
-        routes.append(Route(method: method, path: path, handler: handler))
+        routes.append(Route(method: method, path: path, handler: .route(handler)))
+    }
+
+    mutating func add(_ generated: [Route]) {
+        routes.append(contentsOf: generated)
     }
 
     /// Every (method, path) pair, for comparison with the specification.
@@ -28,7 +41,12 @@ public struct RouteTable: Sendable {
             let hummingbirdPath = route.path.split(separator: "/").map { segment in
                 segment.hasPrefix("{") ? ":" + segment.dropFirst().dropLast() : segment
             }.joined(separator: "/")
-            router.on(RouterPath("/" + hummingbirdPath), method: route.method, use: route.handler)
+            switch route.handler {
+            case .route(let handler):
+                router.on(RouterPath("/" + hummingbirdPath), method: route.method, use: handler)
+            case .generated(let handler):
+                router.register(handler, method: route.method, path: "/" + hummingbirdPath)
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import SkyHighCore
 /// Every route of the API, in one table.
 public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
     var table = RouteTable()
+    table.add(GeneratedOperations.routes(env))
     table.addSessionRoutes(env)
     table.addAdminRoutes(env)
     table.addFlightRoutes(env)
@@ -15,13 +16,14 @@ public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
     table.addPaymentWebhookRoute(env)
     table.addJobRoutes(env)
     table.addAbuseRoutes(env)
-    table.addOperationalRoutes(env)
+    table.addMetricsRoute(env)
     return table
 }
 
 /// The router with its middleware: the request id outermost, then request metrics (which see
 /// every final status), problem mapping, the payment webhook's signature (before anything else
-/// looks at it), authentication, the abuse guard, idempotency, then the routes.
+/// looks at it), authentication, the abuse guard, idempotency, then the context for the generated
+/// handlers, then the routes.
 public func buildRouter(_ env: APIEnvironment) -> Router<AppRequestContext> {
     let table = makeRouteTable(env)
     let router = Router(context: AppRequestContext.self)
@@ -32,6 +34,7 @@ public func buildRouter(_ env: APIEnvironment) -> Router<AppRequestContext> {
     router.add(middleware: AuthMiddleware(environment: env))
     if let guardian = env.abuseGuard { router.add(middleware: AbuseGuardMiddleware(guardian: guardian, environment: env)) }
     router.add(middleware: IdempotencyMiddleware(environment: env))
+    router.add(middleware: GeneratedContextMiddleware())
     table.register(on: router)
     return router
 }
