@@ -40,3 +40,11 @@ struct GeneratedContextMiddleware: RouterMiddleware {
         }
     }
 }
+extension APIHandlers {
+    /// A body member the specification gives `format: uuid`, which the generated types keep as
+    /// text: anything but a UUID is a malformed request (400), as a body of the wrong shape is.
+    static func uuid(_ text: String, member: String) throws -> UUID {
+        guard let id = UUID(uuidString: text) else { throw Problem.badRequest("\(member) must be a UUID, not \"\(text)\"") }
+        return id
+    }
+}

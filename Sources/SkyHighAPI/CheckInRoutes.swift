@@ -8,7 +8,7 @@ extension RouteTable {
         add(.post, "/checkin") { request, context in
             let reference = try context.requireBooking()
             let body = try await JSONBody.decode(CheckInRequest.self, from: request)
-            try await Self.authorize(body.passengerId, of: reference, on: body.flightId, env)
+            try await Ownership.authorize(body.passengerId, of: reference, on: body.flightId, env)
             let started = try await env.store.startCheckIn(flightID: body.flightId, passengerID: body.passengerId,
                                                            at: env.clock.now())
             return try JSONBody.response(CheckInResponse(started.checkIn, policy: env.baggage),
@@ -92,7 +92,7 @@ extension RouteTable {
         let reference = try context.requireBooking()
         let id = try context.uuid("checkinId", kind: "checkin-not-found", noun: "check-in")
         guard let checkIn = try await env.store.checkIn(id) else { throw DomainError.checkInNotFound(id) }
-        try await requireOwn(checkIn.passengerID, reference, env)
+        try await Ownership.requireOwn(checkIn.passengerID, reference, env)
         return checkIn
     }
 }

@@ -86,33 +86,6 @@ struct BookingResponse: Encodable {
     }
 }
 
-struct HoldRequest: Decodable {
-    let passengerId: PassengerID
-}
-
-struct HoldResponse: Encodable {
-    let holdId: String
-    let flightId: FlightID
-    let seatId: SeatID
-    let passengerId: String
-    let state: HoldState
-    let createdAt: Date
-    let expiresAt: Date
-    let updatedAt: Date
-
-    /// A HELD hold past its expiry reads EXPIRED, swept or not.
-    init(_ hold: Hold, at now: Date) {
-        holdId = hold.id.lowercased
-        flightId = hold.flightID
-        seatId = hold.seatID
-        passengerId = hold.passengerID.lowercased
-        state = hold.effectiveState(at: now)
-        createdAt = hold.createdAt
-        expiresAt = hold.expiresAt
-        updatedAt = hold.updatedAt
-    }
-}
-
 struct SeatMapResponse: Encodable {
     struct CabinBody: Encodable {
         let cabin: Cabin

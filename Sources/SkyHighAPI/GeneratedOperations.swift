@@ -32,11 +32,17 @@ final class GeneratedOperations: ServerTransport, Sendable {
 
     /// The body as the handler reads it: at most ``JSONBody/maximumBytes`` (413 beyond), and an
     /// empty one is refused as JSON bodies always were. Operations that take no body never read
-    /// it, so the limit costs them nothing.
+    /// it, so the limit costs them nothing. The runtime writes header values percent-encoded (the
+    /// `simple` style), which would turn `Location: /holds/…` into `%2Fholds%2F…`: a path is
+    /// already a valid URI reference, so it goes out as the handler gave it.
     private static func limitingBody(_ handler: @escaping Handler) -> Handler {
         { request, body, metadata in
-            try await handler(request, body.map { HTTPBody(LimitedBody(body: $0), length: $0.length, iterationBehavior: .single) },
-                              metadata)
+            var (response, answer) = try await handler(
+                request, body.map { HTTPBody(LimitedBody(body: $0), length: $0.length, iterationBehavior: .single) }, metadata)
+            if let location = response.headerFields[.location] {
+                response.headerFields[.location] = location.removingPercentEncoding ?? location
+            }
+            return (response, answer)
         }
     }
 }

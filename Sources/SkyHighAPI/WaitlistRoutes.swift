@@ -9,7 +9,7 @@ extension RouteTable {
             let reference = try context.requireBooking()
             let flightID = try context.flightID()
             let body = try await JSONBody.decode(WaitlistRequest.self, from: request)
-            try await Self.authorize(body.passengerId, of: reference, on: flightID, env)
+            try await Ownership.authorize(body.passengerId, of: reference, on: flightID, env)
             let entry = try await env.store.joinWaitlist(flightID: flightID, passengerID: body.passengerId,
                                                          preferences: body.preferences ?? SeatPreferences(), at: env.clock.now())
             env.seatsChanged(flightID)
@@ -36,7 +36,7 @@ extension RouteTable {
         let reference = try context.requireBooking()
         let id = try context.uuid("waitlistId", kind: "waitlist-entry-not-found", noun: "waitlist entry")
         guard let entry = try await env.store.waitlistEntry(id) else { throw DomainError.waitlistEntryNotFound(id) }
-        try await requireOwn(entry.passengerID, reference, env)
+        try await Ownership.requireOwn(entry.passengerID, reference, env)
         return entry
     }
 }
