@@ -169,37 +169,6 @@ extension UUID {
     var lowercased: String { uuidString.lowercased() }
 }
 
-struct WaitlistRequest: Decodable {
-    let passengerId: PassengerID
-    let preferences: SeatPreferences?
-}
-
-struct WaitlistEntryResponse: Encodable {
-    let waitlistId: String
-    let flightId: FlightID
-    let passengerId: String
-    let state: WaitlistState
-    let position: Int?
-    let seatId: SeatID?
-    let holdId: String?
-    let preferences: SeatPreferences
-    let joinedAt: Date
-    let updatedAt: Date
-
-    init(_ entry: WaitlistEntry, position: Int?) {
-        waitlistId = entry.id.lowercased
-        flightId = entry.flightID
-        passengerId = entry.passengerID.lowercased
-        state = entry.state
-        self.position = position
-        seatId = entry.seatID
-        holdId = entry.holdID?.lowercased
-        preferences = entry.preferences
-        joinedAt = entry.joinedAt
-        updatedAt = entry.updatedAt
-    }
-}
-
 struct JobResponse: Encodable {
     let jobId: String
     let kind: String

@@ -44,6 +44,8 @@ enum JSONBody {
             return "\(path(context)) must be \(jsonName(type)), not null"
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty { return "the body is not valid JSON" }
+            // A checked value (``CheckedEnum``) says what it must be; the member's name leads.
+            if context.debugDescription.hasPrefix("must ") { return "\(path(context)) \(context.debugDescription)" }
             return "\(path(context)): \(context.debugDescription)"
         @unknown default:
             return "the body does not match the expected shape"

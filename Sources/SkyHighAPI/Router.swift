@@ -10,7 +10,6 @@ public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
     table.addAdminRoutes(env)
     table.addFlightRoutes(env)
     table.addSeatEventRoutes(env)
-    table.addWaitlistRoutes(env)
     table.addCheckInRoutes(env)
     table.addPaymentWebhookRoute(env)
     table.addJobRoutes(env)

@@ -22,7 +22,7 @@ public protocol WeightService: Sendable {
 }
 
 /// The state of a payment intent at the Payment service.
-public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
+public enum PaymentStatus: String, Sendable, CheckedEnum {
     case pending = "PENDING"
     case succeeded = "SUCCEEDED"
     case failed = "FAILED"

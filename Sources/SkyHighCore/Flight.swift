@@ -56,7 +56,7 @@ public struct Passenger: Sendable, Equatable, Codable {
 }
 
 /// Frequent-flyer standing, highest first; it orders the waitlist.
-public enum PriorityTier: String, Sendable, Codable, CaseIterable {
+public enum PriorityTier: String, Sendable, CheckedEnum {
     case platinum = "PLATINUM"
     case gold = "GOLD"
     case silver = "SILVER"

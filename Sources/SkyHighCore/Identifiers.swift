@@ -80,6 +80,22 @@ extension CheckedText {
     }
 }
 
+/// A closed set of names, such as a cabin or a seat type, decoded exactly; a name outside the set
+/// is refused with a message that lists the allowed ones.
+public protocol CheckedEnum: RawRepresentable, CaseIterable, Codable where RawValue == String {}
+
+extension CheckedEnum {
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        guard let value = Self(rawValue: raw) else {
+            let allowed = Self.allCases.map(\.rawValue).joined(separator: ", ")
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "must be one of \(allowed), not \(raw)"))
+        }
+        self = value
+    }
+}
+
 public typealias PassengerID = UUID
 public typealias HoldID = UUID
 

@@ -1,5 +1,5 @@
 /// The cabin a seat belongs to, front to back.
-public enum Cabin: String, Sendable, Codable, CaseIterable, Comparable {
+public enum Cabin: String, Sendable, CheckedEnum, Comparable {
     case first = "FIRST"
     case business = "BUSINESS"
     case premiumEconomy = "PREMIUM_ECONOMY"

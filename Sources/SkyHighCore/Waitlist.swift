@@ -1,8 +1,8 @@
 import Foundation
 
 /// The seats a waitlisted passenger will accept. Every preference given must hold.
-public struct SeatPreferences: Sendable, Equatable, Codable {
-    public enum SeatType: String, Sendable, Codable, CaseIterable {
+public struct SeatPreferences: Sendable, Hashable, Codable {
+    public enum SeatType: String, Sendable, CheckedEnum {
         case window = "WINDOW"
         case aisle = "AISLE"
         case any = "ANY"
