@@ -10,7 +10,9 @@ import NIOHTTPTypes
 /// encoder. It sits in each connection's pipeline between the HTTP codec and Hummingbird; every
 /// request it cannot answer, and everything on a connection while an earlier request is still
 /// with Hummingbird, passes through untouched, so answers keep their order even when a client
-/// pipelines.
+/// pipelines. With the seat-map route behind it, it is the one deliberate exception to the
+/// operations generated from the specification: its answer is bytes prepared once per seat-map
+/// version, which a generated handler would decode and encode again (ARCHITECTURE.md).
 final class SeatMapFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
