@@ -162,4 +162,22 @@ import Testing
             #expect(try await sweeper.runOnce()[.sessions] == 0)
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func aJobThatDiesSaysSoInAWarningAndAnAdminCanRetryIt(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let clock = ManualClock()
+            let log = RecordedLog()
+            let job = try await store.enqueue(NewJob(kind: "test.broken", payload: "{}", maxAttempts: 1), requestID: nil,
+                                              at: clock.now())
+            struct Broken: Error {}
+            let worker = JobWorker(store: store, clock: clock, logger: log.logger(), handlers: ["test.broken": { _ in throw Broken() }])
+            #expect(try await worker.runOnce() == 1)
+            #expect(try await store.job(job.id)?.state == .dead)
+            let warnings = log.entries.filter { $0.level == .warning && $0.message.hasPrefix("job dead") }
+            #expect(warnings.count == 1, "one warning names the dead job and how to retry it")
+            #expect(try await store.jobOverview(deadLimit: 10).counts[.dead] == 1)
+            #expect(try await store.retryDeadJob(job.id, at: clock.now()).state == .queued)
+        }
+    }
 }
