@@ -25,6 +25,8 @@ let package = Package(
     targets: [
         // Domain: values, state machines, typed errors, store protocols, clock. No I/O.
         .target(name: "SkyHighCore"),
+        // QR codes for boarding passes: pure Swift, no dependency.
+        .target(name: "SkyHighBarcode"),
         // The relational store written once over a small SQL driver interface.
         .target(
             name: "SkyHighStore",
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "SkyHighAPI",
             dependencies: [
-                "SkyHighCore", "SkyHighSpecification",
+                "SkyHighCore", "SkyHighSpecification", "SkyHighBarcode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -110,6 +112,7 @@ let package = Package(
             path: "Tests/SkyHighTestSupport"
         ),
         .testTarget(name: "SkyHighCoreTests", dependencies: ["SkyHighCore"]),
+        .testTarget(name: "SkyHighBarcodeTests", dependencies: ["SkyHighBarcode", "SkyHighTestSupport"]),
         .testTarget(
             name: "SkyHighStoreTests",
             dependencies: ["SkyHighCore", "SkyHighStore", "SkyHighTestSupport"]

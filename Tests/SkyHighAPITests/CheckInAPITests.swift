@@ -87,6 +87,11 @@ import Testing
             #expect(bcbp.contains("ABC123 LHRJFKSH 0100 "))
             #expect(bcbp.contains("Y012A0001 1"))
             #expect(try pass.string("seatId") == "12A")
+            let barcode = try await journey.request(.get, "/boarding-pass.svg")
+            #expect(barcode.status == .ok && barcode.headers[.contentType] == "image/svg+xml")
+            if let read = try QRDecoder.read([try SVGModules.parse(barcode.text)]) {
+                #expect(read == [bcbp], "an independent decoder reads the pass's BCBP string")
+            }
             let read = try await journey.request(.get)
             let kinds = (try read.object()["history"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             #expect(kinds == ["CHECKIN_STARTED", "BAG_ADDED", "CHECKIN_COMPLETED"])
