@@ -23,11 +23,15 @@ public struct Job: Sendable, Equatable {
     public let lastError: String?
     /// The request that caused the job, for tracing through the logs.
     public let requestID: String?
+    /// The W3C `traceparent` of the span that enqueued the job, when traces were on: the job's
+    /// span joins that trace.
+    public let traceParent: String?
     public let createdAt: Date
     public let updatedAt: Date
 
     public init(id: UUID, kind: String, payload: String, state: JobState, runAt: Date, attempts: Int,
-                maxAttempts: Int, lastError: String?, requestID: String?, createdAt: Date, updatedAt: Date) {
+                maxAttempts: Int, lastError: String?, requestID: String?, traceParent: String? = nil,
+                createdAt: Date, updatedAt: Date) {
         self.id = id
         self.kind = kind
         self.payload = payload
@@ -37,6 +41,7 @@ public struct Job: Sendable, Equatable {
         self.maxAttempts = maxAttempts
         self.lastError = lastError
         self.requestID = requestID
+        self.traceParent = traceParent
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

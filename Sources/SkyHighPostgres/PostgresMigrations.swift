@@ -102,5 +102,5 @@ public enum PostgresMigrations {
             """,
         ]),
     ] + SharedMigrations.steps(SchemaTypes(timestamp: "TIMESTAMPTZ", serialKey: "BIGSERIAL PRIMARY KEY",
-                                           tableOptions: "")) + [PostgresSeatWriteMigration.migration]
+                                           tableOptions: "")) + [PostgresSeatWriteMigration.migration, PostgresTraceMigration.migration]
 }

@@ -104,5 +104,6 @@ public enum SQLiteMigrations {
         Migration(version: 9, name: "seat events by version", statements: [
             "CREATE INDEX flight_events_by_version ON flight_events (flight_id, version) WHERE version IS NOT NULL",
         ]),
+        SharedMigrations.jobTraceContext,
     ]
 }

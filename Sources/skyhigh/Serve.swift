@@ -10,6 +10,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let config = try settings.load()
+        let traces = try TraceExport.bootstrap(config.traces, logger: makeLogger(config))
         let app = try await buildApplication(config)
         print("SkyHigh Core listening on http://\(config.host):\(config.port)")
         if config.generatedSecrets.contains("SKYHIGH_ADMIN_TOKEN") {
@@ -18,7 +19,7 @@ struct Serve: AsyncParsableCommand {
         if config.generatedSecrets.contains("SKYHIGH_WEBHOOK_SECRET") {
             print("Generated webhook secret (set SKYHIGH_WEBHOOK_SECRET to choose one): \(config.webhookSecret)")
         }
-        try await runServer(app, logger: makeLogger(config))
+        try await runServer(app, logger: makeLogger(config), traces: traces)
     }
 }
 
@@ -30,7 +31,8 @@ struct Worker: AsyncParsableCommand {
 
     func run() async throws {
         let config = try settings.load()
+        let traces = try TraceExport.bootstrap(config.traces, logger: makeLogger(config))
         print("SkyHigh Core worker started")
-        try await runWorker(config)
+        try await runWorker(config, traces: traces)
     }
 }

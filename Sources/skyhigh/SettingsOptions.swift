@@ -70,7 +70,7 @@ struct SettingsOptions: ParsableArguments {
             let config = try Configuration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides,
                                                 sharedSecrets: sharedSecrets)
             // Each command loads its settings once, before it logs anything.
-            config.logFormat.bootstrap()
+            config.logFormat.bootstrap(traced: config.traces != nil)
             return config
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
