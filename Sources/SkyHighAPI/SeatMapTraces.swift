@@ -1,20 +1,17 @@
 import HTTPTypes
 import Instrumentation
-import Synchronization
 import Tracing
 
 /// Spans for seat-map reads answered on the event loop (``DirectSeatMapReads``), which pass no
 /// middleware. They come by the tens of thousands a second, so only some get a span: every read
 /// that carries a `traceparent` (a client tracing its own work), and one in `every` of the rest.
 /// The others cost one atomic increment.
-public final class SeatMapTraces: Sendable {
-    public let every: Int
-    private let count = Atomic<Int>(0)
+public struct SeatMapTraces: Sendable {
+    let sample: OneInN
 
     /// `every` 1 traces every read.
     public init(every: Int) {
-        precondition(every >= 1)
-        self.every = every
+        sample = OneInN(every: every)
     }
 
     /// A started server span for this read, or `nil` if it is not sampled.
@@ -22,7 +19,7 @@ public final class SeatMapTraces: Sendable {
         var parent = InstrumentationContext.topLevel
         if fields[HTTPField.Name("traceparent")!] != nil {
             InstrumentationSystem.instrument.extract(fields, into: &parent, using: HTTPFieldsExtractor())
-        } else if count.add(1, ordering: .relaxed).newValue % every != 0 {
+        } else if !sample.pick() {
             return nil
         }
         let span = startSpan("GET \(AbuseGuardMiddleware.seatMapRoute)", context: parent, ofKind: .server)

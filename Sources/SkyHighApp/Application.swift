@@ -121,6 +121,7 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sto
     environment.liveEvents = config.liveEvents
     environment.tracesRequests = config.traces != nil
     environment.seatMapTraces = config.traces.map { SeatMapTraces(every: $0.seatMapEvery) }
+    environment.accessLog = config.accessLogEvery > 0 ? AccessLog(every: config.accessLogEvery) : nil
     environment.streamLimits = config.streamLimits
     let guardServices = FleetGuard.services(config, guardian: background.abuseGuard, store: store, clock: clock, logger: logger)
         + [JobGauges(store: store, clock: clock, logger: logger, started: background.storeReady)]

@@ -47,7 +47,7 @@ struct TraceExportTests {
         try await withServe([
             "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100",
             "OTEL_SERVICE_NAME": "skyhigh-trace-test",
-            "SKYHIGH_NOTIFICATION_URL": "\(receiver.endpoint)/notifications",
+            "SKYHIGH_NOTIFICATION_URL": "\(receiver.endpoint)/notifications", "SKYHIGH_ACCESS_LOG_EVERY": "1",
         ]) { serve in
             for counter in ["skyhigh_trace_spans_dropped_total", "skyhigh_trace_spans_export_failed_total"] {
                 let text = try await serve.request(.get, "/metrics", token: Self.admin).body
@@ -106,11 +106,19 @@ struct TraceExportTests {
             // The join is a trace of its own; log lines name the trace and span they ran in.
             let join = try #require(receiver.spans().first { $0["name"] as? String == "POST /flights/{flightId}/waitlist" })
             #expect(join["trace_id"] as? String != client.traceID && join["parent_span_id"] as? String == "")
-            let assigned = serve.logText.split(separator: "\n").compactMap {
+            let lines = serve.logText.split(separator: "\n").compactMap {
                 (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
-            }.first { $0["message"] as? String == "waitlist assigned seat" }
+            }
+            let assigned = lines.first { $0["message"] as? String == "waitlist assigned seat" }
             #expect(assigned?["trace_id"] as? String == client.traceID)
             #expect(assigned?["span_id"] as? String == offer["span_id"] as? String)
+            // The access log line of the hold names its route, status, request and trace.
+            let access = lines.first {
+                $0["message"] as? String == "access" && $0["route"] as? String == "/flights/{flightId}/seats/{seatId}/hold"
+            }
+            #expect(access?["status"] as? String == "201" && access?["method"] as? String == "POST")
+            #expect(access?["trace_id"] as? String == client.traceID && access?["span_id"] as? String == holdSpan["span_id"] as? String)
+            #expect(access?["request_id"] as? String == hold.headers[HTTPField.Name("X-Request-Id")!])
         }
     }
 
