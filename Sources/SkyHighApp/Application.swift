@@ -145,8 +145,8 @@ public func runWorker(_ config: Configuration, clock: any WallClock = StoreAlign
                       traces: (any Service)? = nil) async throws {
     let logger = makeLogger(config)
     let background = try await BackgroundServices.make(config, clock: clock, logger: logger)
-    try await ServiceGroup(configuration: .bounded(
-        services: (traces.map { [$0] } ?? []) + background.services + [PreparesStore(background: background)], logger: logger)).run()
+    let services = (traces.map { [$0] } ?? []) + background.services + [PreparesStore(background: background)]
+    try await ServiceGroup(configuration: .bounded(services: services, logger: logger)).run()
 }
 
 /// Runs `serve`: the application until SIGTERM or SIGINT, then a graceful shutdown. `traces`

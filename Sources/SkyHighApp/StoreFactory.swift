@@ -27,11 +27,11 @@ public enum StoreFactory {
                             blocksChanged: @escaping @Sendable () -> Void = {},
                             listen: Bool = true) async throws -> OpenedStore {
         let closes = TimeInterval(config.checkinCloseMinutes * 60)
+        let traced = config.traces != nil
         switch config.database {
         case .sqlite(let path):
             let sqlite = try await EmbeddedDatabase.open(path: path)
-            return OpenedStore(store: SQLStore(database: InstrumentedDatabase(sqlite, store: "sqlite", poolSize: 1,
-                                                                                   traced: config.traces != nil),
+            return OpenedStore(store: SQLStore(database: InstrumentedDatabase(sqlite, store: "sqlite", poolSize: 1, traced: traced),
                                                   checkinCloses: closes,
                                                   jobAttempts: config.jobMaxAttempts, signals: signals),
                                services: [ClosesOnShutdown { try await sqlite.close() }],
@@ -55,7 +55,7 @@ public enum StoreFactory {
                 },
             ]
             return OpenedStore(store: SQLStore(database: InstrumentedDatabase(postgres, store: "postgres", poolSize: size,
-                                                                                traced: config.traces != nil),
+                                                                                traced: traced),
                                                checkinCloses: closes,
                                                jobAttempts: config.jobMaxAttempts, signals: signals),
                                services: [pool] + (listen ? listeners : []),
