@@ -2,12 +2,16 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import SkyHighAPI
 import SkyHighCore
+import Tracing
 
 /// Runs jobs from the store's queue: claims due jobs under a lease, runs each kind's handler,
 /// and records success, a retry with backoff, or death once the attempts are used up. Several
 /// workers, in one process or many, never run one job at the same time; a worker that dies
-/// mid-job leaves a lease that runs out, and the job runs again elsewhere.
+/// mid-job leaves a lease that runs out, and the job runs again elsewhere. With `traced`, each
+/// run is a consumer span in the trace the job was enqueued in (a child of the span that
+/// enqueued it), and the jobs it enqueues join that trace in turn.
 public final class JobWorker: Service {
     public typealias Handler = @Sendable (Job) async throws -> Void
 
@@ -20,13 +24,15 @@ public final class JobWorker: Service {
     let lease: TimeInterval
     let retryPolicy: RetryPolicy
     let maximumIdle: Duration
+    let traced: Bool
     private let wake: WakeSignal
     private let started: StartGate
 
     public init(store: any JobStore, clock: any WallClock, logger: Logger, handlers: [String: Handler],
                 name: String = JobWorker.defaultName(), concurrency: Int = 4, lease: TimeInterval = 30,
                 retryPolicy: RetryPolicy = RetryPolicy(), maximumIdle: Duration = .seconds(1), started: StartGate = .open,
-                wake: WakeSignal = WakeSignal()) {
+                wake: WakeSignal = WakeSignal(), traced: Bool = false) {
+        self.traced = traced
         self.wake = wake
         self.store = store
         self.clock = clock
@@ -66,6 +72,24 @@ public final class JobWorker: Service {
     }
 
     private func run(_ job: Job) async {
+        guard traced else {
+            await perform(job)
+            return
+        }
+        let parent = job.traceParent.map(TraceContext.context(traceParent:)) ?? .topLevel
+        let span = startSpan("job \(job.kind)", context: parent, ofKind: .consumer)
+        span.attributes["skyhigh.job.kind"] = job.kind
+        span.attributes["skyhigh.job.id"] = job.id.uuidString.lowercased()
+        span.attributes["skyhigh.job.attempt"] = job.attempts
+        if let requestID = job.requestID { span.attributes["skyhigh.request_id"] = requestID }
+        let succeeded = await TraceContext.within(span) { await perform(job) }
+        if !succeeded { span.setStatus(SpanStatus(code: .error)) }
+        span.end()
+    }
+
+    /// Runs the job's handler and records the outcome; answers whether it succeeded.
+    @discardableResult
+    private func perform(_ job: Job) async -> Bool {
         var logger = self.logger
         logger[metadataKey: "job"] = "\(job.id.uuidString.lowercased())"
         logger[metadataKey: "job_kind"] = "\(job.kind)"
@@ -75,6 +99,7 @@ public final class JobWorker: Service {
             try await handler(job)
             try await store.completeJob(job.id, worker: name, at: clock.now())
             logger.debug("job succeeded", metadata: ["attempt": "\(job.attempts)"])
+            return true
         } catch let outage as ServiceUnavailableError {
             // The service is down, not the job wrong: wait for it without using up an attempt.
             let delay = retryPolicy.delay(afterAttempt: job.postponements + 1, jitter: Double.random(in: 0..<1))
@@ -83,6 +108,7 @@ public final class JobWorker: Service {
             JobMetrics.postponed.increment()
             logger.info("job postponed", metadata: ["postponements": "\(job.postponements + 1)", "error": "\(outage)",
                                                     "retry_in_seconds": "\(Int(delay))", "lease_kept": "\(kept ?? false)"])
+            return false
         } catch {
             let delay = retryPolicy.delay(afterAttempt: job.attempts, jitter: Double.random(in: 0..<1))
             let state = try? await store.failJob(job.id, worker: name, error: "\(error)",
@@ -94,6 +120,7 @@ public final class JobWorker: Service {
                 logger.warning("job dead: it will not run again until an admin retries it (POST /admin/jobs/{jobId}/retry)",
                                metadata: ["attempts": "\(job.attempts)", "error": "\(error)"])
             }
+            return false
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import SkyHighAPI
 import SkyHighApp
 import SkyHighCore
@@ -37,14 +38,14 @@ import Testing
         }
     }
 
-    func withService(ratePerSecond: Double? = nil, configure: (inout Configuration) -> Void = { _ in },
+    func withService(ratePerSecond: Double? = nil, logger: Logger? = nil, configure: (inout Configuration) -> Void = { _ in },
                      _ body: @escaping @Sendable (Session) async throws -> Void) async throws {
         var config = Configuration()
         config.database = .sqlite(path: nil)
         config.port = 0
         if let ratePerSecond { config.abuse.ratePerSecond = ratePerSecond }
         configure(&config)
-        let app = try await buildApplication(config)
+        let app = try await buildApplication(config, logger: logger)
         try await app.test(.live) { client in try await body(Session(client: client)) }
     }
 
@@ -167,6 +168,32 @@ import Testing
     }
 
     /// `/metrics` is for the monitoring system alone: the admin token, as Prometheus sends it.
+    /// With SKYHIGH_ACCESS_LOG_EVERY=2, every other request is logged with its method, route,
+    /// status, duration and request id; without the setting, none is.
+    @Test func theAccessLogWritesOneRequestInN() async throws {
+        let log = RecordedLog()
+        try await withService(logger: log.logger(level: .info), configure: { $0.accessLogEvery = 2 }) { session in
+            for index in 0..<4 {
+                let answer = try await session.send(.get, "/flights/NOPE\(index)",
+                                                    headers: [HTTPField.Name("X-Request-Id")!: "access-\(index)"])
+                #expect(answer.status == .notFound)
+            }
+        }
+        let lines = log.entries.filter { $0.message == "access" }
+        #expect(lines.count == 2, "\(lines.map(\.metadata))")
+        for line in lines {
+            #expect(line.metadata["method"] == "GET" && line.metadata["route"] == "/flights/{flightId}")
+            #expect(line.metadata["status"] == "404")
+            #expect(line.metadata["request_id"]?.hasPrefix("access-") == true)
+            #expect(line.metadata["duration_ms"].flatMap(Double.init).map { $0 >= 0 } == true)
+        }
+        let quiet = RecordedLog()
+        try await withService(logger: quiet.logger(level: .info)) { session in
+            try await session.send(.get, "/flights/NOPE")
+        }
+        #expect(!quiet.entries.contains { $0.message == "access" })
+    }
+
     @Test func metricsNeedTheAdminToken() async throws {
         try await withService { session in
             let anonymous = try await session.send(.get, "/metrics")
