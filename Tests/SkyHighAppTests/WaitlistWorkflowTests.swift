@@ -130,10 +130,10 @@ import Testing
         }
     }
 
-    /// The running services on the real clock: a cancel reaches the waitlisted passenger within
-    /// a second, woken by the enqueue rather than a poll.
+    /// The running services on the real clock: a cancel reaches the waitlisted passenger because
+    /// the enqueue wakes the worker, not because it polls.
     @Test(arguments: StoreKind.available)
-    func theRunningWorkerAssignsWithinASecond(kind: StoreKind) async throws {
+    func theRunningWorkerIsWokenByTheCancel(kind: StoreKind) async throws {
         try await withStore(kind) { base in
             let clock = SystemClock()
             let doorbell = WakeSignal()
@@ -160,7 +160,7 @@ import Testing
                     try await offer(job)
                     if try await store.waitlistEntry(entry.id)?.state == .assigned { assignments.report(Date()) }
                 },
-            ]) { _, new in new }, maximumIdle: .seconds(30), wake: doorbell)
+            ]) { _, new in new }, maximumIdle: .seconds(3_600), wake: doorbell)
             try await worker.drain()
             let group = ServiceGroup(configuration: .init(services: [worker], logger: Logger(label: "test")))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -168,9 +168,12 @@ import Testing
                 let hold = try #require(last)
                 let cancelledAt = Date()
                 _ = try await store.cancelHold(hold.id, by: hold.passengerID, at: clock.now())
-                #expect(await assignments.wait(within: .seconds(5)) { !$0.isEmpty })
+                // The worker idles for an hour: only the cancel's doorbell can wake it in time. The
+                // generous bound keeps a loaded machine from failing this; how fast the wake-up is
+                // is the benchmark's business, not a unit test's.
+                #expect(await assignments.wait(within: .seconds(60)) { !$0.isEmpty })
                 let when = try #require(assignments.all.first)
-                #expect(when.timeIntervalSince(cancelledAt) < 1)
+                #expect(when.timeIntervalSince(cancelledAt) < 60)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
