@@ -18,7 +18,7 @@ public final class JobWorker: Service {
     let store: any JobStore
     let clock: any WallClock
     let logger: Logger
-    let handlers: [String: Handler]
+    let handlers: [JobKind: Handler]
     let name: String
     let concurrency: Int
     let lease: TimeInterval
@@ -28,7 +28,7 @@ public final class JobWorker: Service {
     private let wake: WakeSignal
     private let started: StartGate
 
-    public init(store: any JobStore, clock: any WallClock, logger: Logger, handlers: [String: Handler],
+    public init(store: any JobStore, clock: any WallClock, logger: Logger, handlers: [JobKind: Handler],
                 name: String = JobWorker.defaultName(), concurrency: Int = 4, lease: TimeInterval = 30,
                 retryPolicy: RetryPolicy = RetryPolicy(), maximumIdle: Duration = .seconds(1), started: StartGate = .open,
                 wake: WakeSignal = WakeSignal(), traced: Bool = false) {
@@ -95,7 +95,7 @@ public final class JobWorker: Service {
         logger[metadataKey: "job_kind"] = "\(job.kind)"
         if let requestID = job.requestID { logger[metadataKey: "request_id"] = "\(requestID)" }
         do {
-            guard let handler = handlers[job.kind] else { throw UnknownJobKind(kind: job.kind) }
+            guard let handler = JobKind(rawValue: job.kind).flatMap({ handlers[$0] }) else { throw UnknownJobKind(kind: job.kind) }
             try await handler(job)
             try await store.completeJob(job.id, worker: name, at: clock.now())
             logger.debug("job succeeded", metadata: ["attempt": "\(job.attempts)"])

@@ -86,10 +86,10 @@ import Testing
     func aFailingHandlerIsRetriedThenDies(kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock()
-            let job = try await store.enqueue(NewJob(kind: "always-fails", payload: "{}", maxAttempts: 3), requestID: "r1", at: clock.now())
+            let job = try await store.enqueue(NewJob(kind: JobKind.closeWaitlist.rawValue, payload: "{}", maxAttempts: 3), requestID: "r1", at: clock.now())
             let runs = Mutex(0)
             let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"),
-                                   handlers: ["always-fails": { _ in
+                                   handlers: [.closeWaitlist: { _ in
                                        runs.withLock { $0 += 1 }
                                        throw CancellationError()
                                    }], retryPolicy: RetryPolicy(base: 10, cap: 10))
@@ -109,11 +109,11 @@ import Testing
     @Test func gracefulShutdownLetsTheRunningJobFinish() async throws {
         try await withStore(.sqlite) { store in
             let clock = SystemClock()
-            let job = try await store.enqueue(NewJob(kind: "slow", payload: "{}"), requestID: nil, at: clock.now())
+            let job = try await store.enqueue(NewJob(kind: JobKind.closeWaitlist.rawValue, payload: "{}"), requestID: nil, at: clock.now())
             let started = Observed<Bool>()
             let release = WakeSignal()
             let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"),
-                                   handlers: ["slow": { _ in
+                                   handlers: [.closeWaitlist: { _ in
                                        started.report(true)
                                        _ = await release.wait(upTo: .seconds(5))
                                        try Task.checkCancellation()

@@ -58,7 +58,7 @@ import Testing
                 _ = try await store.cancelHold(holds[1].id, by: passengers[1], at: now)
             }
             let claimed = try await store.claimJobs(worker: "w1", at: now, lease: 30, limit: 10)
-            let offers = claimed.filter { $0.kind == JobKind.offerSeat }
+            let offers = claimed.filter { $0.kind == JobKind.offerSeat.rawValue }
             #expect(offers.count == 2)
             #expect(offers.filter { $0.traceParent == traceParent }.map(\.requestID) == ["req-traced"])
             #expect(offers.filter { $0.traceParent == nil }.count == 1)
@@ -165,7 +165,7 @@ import Testing
             #expect(try await store.jobOverview(deadLimit: 1).counts[.queued] == baseline)
             _ = try await store.cancelHold(hold.id, by: passengers[0], at: now)
             let jobs = try await store.claimJobs(worker: "w", at: now, lease: 30, limit: 10)
-            #expect(jobs.map(\.kind) == [JobKind.offerSeat])
+            #expect(jobs.map(\.kind) == [JobKind.offerSeat.rawValue])
             #expect(jobs.first?.payload == #"{"flightId":"SH100","seatId":"1A"}"#)
         }
     }
