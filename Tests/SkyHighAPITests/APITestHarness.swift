@@ -5,6 +5,7 @@ import HummingbirdTesting
 import SkyHighAPI
 import SkyHighApp
 import SkyHighCore
+import SkyHighPostgres
 import SkyHighStore
 import SkyHighTestSupport
 import Testing
@@ -34,10 +35,14 @@ struct APIHarness: Sendable {
                     abuseGuard: AbuseGuard? = nil, liveEvents: LiveEventSettings = LiveEventSettings(),
                     connections: ConnectionSettings = ConnectionSettings(),
                     streamLimits: StreamLimits = Self.streamLimits, changeWindow: Int = 1024,
-                    webhookRate: Double = 100,
+                    webhookRate: Double = 100, storeDeadline: Duration? = nil,
                     beforeIntent: (@Sendable (SQLStore, PaymentIntentRequest) async throws -> Void)? = nil,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
+            // A store deadline, as production has: on PostgreSQL, the only store that has one.
+            let store = (store.database as? PostgresBackend).flatMap { backend in
+                storeDeadline.map { SQLStore(database: PostgresBackend(client: backend.client, deadline: $0)) }
+            } ?? store
             let clock = ManualClock(Date().truncatedToMilliseconds)
             let (weightFaults, paymentFaults) = (MockBehaviour(), MockBehaviour())
             let weights = MockWeightService(behaviour: weightFaults)

@@ -39,9 +39,11 @@ import Testing
     }
 
     static func journey(_ kind: StoreKind, seat: String? = "12A", abuseGuard: AbuseGuard? = nil, webhookRate: Double = 100,
+                        storeDeadline: Duration? = nil,
                         beforeIntent: (@Sendable (SQLStore, PaymentIntentRequest) async throws -> Void)? = nil,
                         _ body: @escaping @Sendable (Journey) async throws -> Void) async throws {
-        try await APIHarness.run(kind, abuseGuard: abuseGuard, webhookRate: webhookRate, beforeIntent: beforeIntent) { api in
+        try await APIHarness.run(kind, abuseGuard: abuseGuard, webhookRate: webhookRate, storeDeadline: storeDeadline,
+                                 beforeIntent: beforeIntent) { api in
             try await api.createFlight()
             let signedIn = try await api.bookedPassenger()
             let passenger = signedIn.passengers[0]
@@ -181,6 +183,28 @@ import Testing
             let removed = try await journey.request(.delete, "/baggage/HEAVY01")
             #expect(try removed.string("state") == "IN_PROGRESS")
             try await journey.request(.delete, "/baggage/HEAVY01").expectProblem(.notFound, "bag-not-found")
+        }
+    }
+
+    /// A keyed request whose transaction outlives the store's deadline (here the Weight service
+    /// keeps it open): a 503 to retry, the instance unharmed, and a retry that performs once. The
+    /// store answers at the deadline while its transaction's task still runs the rest of the
+    /// chain; the middleware takes the chain back before it returns (a process once stopped here).
+    @Test func aKeyedRequestPastTheStoreDeadlineIsA503AndItsRetryPerformsOnce() async throws {
+        guard StoreKind.available.contains(.postgres) else { return }
+        // A request's transaction gets ten times the deadline: 10 s here, and the Weight service
+        // takes 12 s.
+        try await Self.journey(.postgres, storeDeadline: .seconds(1)) { journey in
+            let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "bags-slow"]
+            let body: [String: Any] = ["bags": [["tag": "SLOW01", "declaredWeightKg": 12]]]
+            journey.api.weightFaults.set(latencyMs: 12_000)
+            let slow = try await journey.request(.post, "/baggage", json: body, headers: headers)
+            try slow.expectProblem(.serviceUnavailable, "store-unavailable")
+            #expect(slow.headers[.retryAfter] != nil)
+            journey.api.weightFaults.set(latencyMs: 0)
+            let retry = try await journey.request(.post, "/baggage", json: body, headers: headers)
+            #expect(retry.status == .ok, "\(retry.text)")
+            #expect((try retry.object()["bags"] as? [Any])?.count == 1)
         }
     }
 

@@ -111,7 +111,13 @@ struct Fleet: Sendable {
             }
             if case .failure = outcome {
                 for (index, instance) in fleet.instances.enumerated() {
-                    print("--- instance \(index) (port \(instance.port)) log tail ---\n\(instance.logText.suffix(3000))")
+                    let text = instance.logText
+                    // A crash report ends in pages of registers and images: its first lines say why.
+                    if let crash = text.range(of: "Program crashed") {
+                        let from = text.index(crash.lowerBound, offsetBy: -1500, limitedBy: text.startIndex) ?? text.startIndex
+                        print("--- instance \(index) (port \(instance.port)) crashed ---\n\(text[from...].prefix(5000))")
+                    }
+                    print("--- instance \(index) (port \(instance.port)) log tail ---\n\(text.suffix(3000))")
                 }
             }
             for instance in fleet.instances { await instance.process.stop() }
