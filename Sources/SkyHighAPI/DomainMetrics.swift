@@ -13,6 +13,9 @@ public enum DomainMetrics {
         Counter(label: "skyhigh_holds_total", dimensions: [("outcome", outcome.rawValue)]).increment(by: Int64(count))
     }
 
+    /// The reasons of `skyhigh_http_connections_closed_total`, for counting them from zero.
+    public static var connectionCloseReasons: [String] { ConnectionState.CloseReason.allCases.map(\.rawValue) }
+
     public static func waitlistAssigned() { Counter(label: "skyhigh_waitlist_assignments_total").increment() }
 
     /// Live seat-change streams open now.

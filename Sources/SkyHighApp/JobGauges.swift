@@ -4,8 +4,8 @@ import Metrics
 import ServiceLifecycle
 import SkyHighCore
 
-/// Keeps `skyhigh_jobs{state}` (the job queue's depth by state) current by counting the jobs
-/// table every `period`, so that a scrape of `/metrics` never scans a table: whoever scrapes, and
+/// Keeps `skyhigh_jobs{state}` (the job queue's depth by state) and
+/// `skyhigh_jobs_oldest_waiting_age_seconds` current by reading the jobs table every `period`, so that a scrape of `/metrics` never scans a table: whoever scrapes, and
 /// however often, the store pays one count per period per instance.
 struct JobGauges: Service {
     let store: any JobStore
@@ -21,6 +21,7 @@ struct JobGauges: Service {
             Gauge(label: "skyhigh_jobs", dimensions: [("state", state.rawValue.lowercased())])
                 .record(overview.counts[state, default: 0])
         }
+        Gauge(label: "skyhigh_jobs_oldest_waiting_age_seconds").record(overview.oldestWait(at: clock.now()))
     }
 
     func run() async throws {

@@ -94,6 +94,11 @@ public final class JobWorker: Service {
         logger[metadataKey: "job"] = "\(job.id.uuidString.lowercased())"
         logger[metadataKey: "job_kind"] = "\(job.kind)"
         if let requestID = job.requestID { logger[metadataKey: "request_id"] = "\(requestID)" }
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer {
+            Timer(label: "skyhigh_job_duration_seconds", dimensions: [("kind", JobKind(rawValue: job.kind)?.rawValue ?? "unknown")])
+                .recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+        }
         do {
             guard let handler = JobKind(rawValue: job.kind).flatMap({ handlers[$0] }) else { throw UnknownJobKind(kind: job.kind) }
             try await handler(job)

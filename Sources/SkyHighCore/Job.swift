@@ -88,9 +88,18 @@ public struct RetryPolicy: Sendable, Equatable {
 public struct JobOverview: Sendable, Equatable {
     public let counts: [JobState: Int]
     public let dead: [Job]
+    /// When the earliest of the jobs waiting to run (queued or retrying) is due; in the future
+    /// when none is due yet.
+    public let earliestRunAt: Date?
 
-    public init(counts: [JobState: Int], dead: [Job]) {
+    public init(counts: [JobState: Int], dead: [Job], earliestRunAt: Date? = nil) {
         self.counts = counts
         self.dead = dead
+        self.earliestRunAt = earliestRunAt
+    }
+
+    /// How long the job that has waited longest past its due time has waited at `now`.
+    public func oldestWait(at now: Date) -> TimeInterval {
+        earliestRunAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
     }
 }

@@ -86,7 +86,9 @@ extension SQLStore {
         let dead = try await run("""
             SELECT \(raw: Self.jobColumns) FROM jobs WHERE state = 'DEAD' ORDER BY updated_at DESC LIMIT \(Int64(deadLimit))
             """).map { try $0.job() }
-        return JobOverview(counts: counts, dead: dead)
+        let earliest = try await run("SELECT MIN(run_at) AS earliest FROM jobs WHERE state IN ('QUEUED', 'RETRYING')")
+            .first?.optionalDate("earliest")
+        return JobOverview(counts: counts, dead: dead, earliestRunAt: earliest)
     }
 
     public func retryDeadJob(_ id: UUID, at now: Date) async throws -> Job {

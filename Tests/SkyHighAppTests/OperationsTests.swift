@@ -194,6 +194,26 @@ import Testing
         #expect(!quiet.entries.contains { $0.message == "access" })
     }
 
+    /// Every metric says what it is (`# HELP`), and the counters an alert or a dashboard reads
+    /// are there from the first scrape, for each of their known labels.
+    @Test func everyMetricIsDescribedAndKnownCountersAreThereFromTheStart() async throws {
+        try await withService { session in
+            let text = String(buffer: try await session.send(.get, "/metrics", token: session.admin).body)
+            let lines = text.split(separator: "\n").map(String.init)
+            let typed = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+            let described = Set(lines.filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] })
+            #expect(!typed.isEmpty)
+            #expect(typed.filter { !described.contains($0) }.isEmpty, "metrics without # HELP")
+            for sample in ["skyhigh_holds_total{outcome=\"conflict\"}", "skyhigh_holds_total{outcome=\"expired\"}",
+                           "skyhigh_jobs_died_total", "skyhigh_waitlist_assignments_total",
+                           "skyhigh_http_connections_closed_total{reason=\"request-timeout\"}",
+                           "skyhigh_guard_requests_total{outcome=\"blocked\"}", "skyhigh_jobs{state=\"dead\"}",
+                           "skyhigh_jobs_oldest_waiting_age_seconds"] {
+                #expect(lines.contains { $0.hasPrefix(sample + " ") }, "\(sample) is not there")
+            }
+        }
+    }
+
     @Test func metricsNeedTheAdminToken() async throws {
         try await withService { session in
             let anonymous = try await session.send(.get, "/metrics")

@@ -21,6 +21,8 @@ import Testing
             #expect(first.state == .queued && first.attempts == 0 && first.requestID == "req-1")
             _ = try await store.enqueue(job(2, runAt: now + 60), requestID: nil, at: now)
             #expect(try await store.nextJobDue() == now)
+            // The oldest wait: the first job, due at `now`, has waited 45 s at `now + 45`.
+            #expect(abs(try await store.jobOverview(deadLimit: 0).oldestWait(at: now + 45) - 45) < 0.01)
             let claimed = try await store.claimJobs(worker: "w1", at: now, lease: 30, limit: 10)
             #expect(claimed.map(\.id) == [first.id])
             #expect(claimed[0].state == .running && claimed[0].attempts == 1)
