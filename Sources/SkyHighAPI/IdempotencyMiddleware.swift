@@ -36,29 +36,30 @@ struct IdempotencyMiddleware: RouterMiddleware {
         // task of the store's; it is taken back before `next` may go (see ``LentChain``).
         let run = try await withoutActuallyEscaping(next) { next in
             let rest = LentChain(next)
-            do {
-                let run = try await environment.store.runIdempotently(scope, requestHash: hash, at: environment.clock.now()) {
-                    let response: Response
-                    do {
-                        response = try await rest.call(collected, context)
-                    } catch {
-                        response = ProblemMapping.problem(for: error, logger: context.logger).response
-                    }
-                    let collector = BodyCollector()
-                    try await response.body.write(collector)
-                    let answer = StoredResponse(status: response.status.code,
-                                                contentType: response.headers[.contentType] ?? "application/json",
-                                                body: Data(buffer: collector.buffer), location: response.headers[.location])
-                    // Answers that a retry could change (server faults, throttling) are not kept.
-                    return IdempotentAnswer(response: answer, keep: response.status.code < 500 && response.status != .tooManyRequests,
-                                            kept: SessionReplay.applies(to: scope.route, answer) ? SessionReplay.withoutToken(answer) : nil)
+            let perform: @Sendable () async throws -> IdempotentAnswer = {
+                let response: Response
+                do {
+                    response = try await rest.call(collected, context)
+                } catch {
+                    response = ProblemMapping.problem(for: error, logger: context.logger).response
                 }
-                await rest.takeBack()
-                return run
-            } catch {
-                await rest.takeBack()
-                throw error
+                let collector = BodyCollector()
+                try await response.body.write(collector)
+                let answer = StoredResponse(status: response.status.code,
+                                            contentType: response.headers[.contentType] ?? "application/json",
+                                            body: Data(buffer: collector.buffer), location: response.headers[.location])
+                // Answers that a retry could change (server faults, throttling) are not kept.
+                return IdempotentAnswer(response: answer, keep: response.status.code < 500 && response.status != .tooManyRequests,
+                                        kept: SessionReplay.applies(to: scope.route, answer) ? SessionReplay.withoutToken(answer) : nil)
             }
+            let run: Result<IdempotentRun, any Error>
+            do {
+                run = .success(try await environment.store.runIdempotently(scope, requestHash: hash, at: environment.clock.now(), perform))
+            } catch {
+                run = .failure(error)
+            }
+            await rest.takeBack()
+            return try run.get()
         }
         switch run {
         case .performed(let stored):

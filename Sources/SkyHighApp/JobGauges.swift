@@ -16,12 +16,18 @@ struct JobGauges: Service {
 
     /// Counts once and records the gauges.
     func sample() async throws {
-        let overview = try await store.jobOverview(deadLimit: 0)
+        Self.record(try await store.jobOverview(deadLimit: 0), at: clock.now())
+    }
+
+    /// The gauges at zero, until the first count.
+    static func recordNothingWaiting() { record(JobOverview(counts: [:], dead: []), at: Date()) }
+
+    private static func record(_ overview: JobOverview, at now: Date) {
         for state in JobState.allCases {
             Gauge(label: "skyhigh_jobs", dimensions: [("state", state.rawValue.lowercased())])
                 .record(overview.counts[state, default: 0])
         }
-        Gauge(label: "skyhigh_jobs_oldest_waiting_age_seconds").record(overview.oldestWait(at: clock.now()))
+        Gauge(label: "skyhigh_jobs_oldest_waiting_age_seconds").record(overview.oldestWait(at: now))
     }
 
     func run() async throws {

@@ -50,39 +50,15 @@ enum MetricsCatalogue {
         help[name] ?? "\(name), recorded by a library the service uses."
     }
 
-    /// Creates the counters whose labels are known in advance, at zero.
+    /// Creates the metrics whose labels are known in advance, at zero: the API's, and this
+    /// module's that are not made with an object at start-up (the guard's and the stream limits'
+    /// are).
     static func startAtZero() {
-        for outcome in DomainMetrics.HoldOutcome.allCases {
-            _ = Counter(label: "skyhigh_holds_total", dimensions: [("outcome", outcome.rawValue)])
-        }
-        for reason in DomainMetrics.connectionCloseReasons {
-            _ = Counter(label: "skyhigh_http_connections_closed_total", dimensions: [("reason", reason)])
-        }
+        DomainMetrics.startAtZero()
         for record in RetainedRecord.allCases {
             _ = Counter(label: "skyhigh_rows_purged_total", dimensions: [("table", record.rawValue)])
         }
-        for kind in ["seat-offered", "payment-reconcile"] {
-            _ = Counter(label: "skyhigh_repairs_total", dimensions: [("kind", kind)])
-        }
-        for outcome in ["allowed", "limited", "blocked"] {
-            _ = Counter(label: "skyhigh_guard_requests_total", dimensions: [("outcome", outcome)])
-        }
-        for limit in ["client", "instance"] {
-            _ = Counter(label: "skyhigh_seat_event_streams_refused_total", dimensions: [("limit", limit)])
-        }
-        for name in ["skyhigh_waitlist_assignments_total", "skyhigh_seat_event_streams_dropped_total",
-                     "skyhigh_http_connections_refused_total", "skyhigh_abuse_incidents_total",
-                     "skyhigh_auth_token_lookups_total", "skyhigh_auth_unknown_tokens_remembered_total",
-                     "skyhigh_jobs_died_total", "skyhigh_jobs_postponed_total", "skyhigh_payment_followups_total",
-                     "skyhigh_payment_followups_unrecorded_total", "skyhigh_trace_spans_dropped_total",
-                     "skyhigh_trace_spans_export_failed_total"] {
-            _ = Counter(label: name)
-        }
-        for state in JobState.allCases {
-            Gauge(label: "skyhigh_jobs", dimensions: [("state", state.rawValue.lowercased())]).record(0)
-        }
-        Gauge(label: "skyhigh_jobs_oldest_waiting_age_seconds").record(0)
-        _ = Meter(label: "skyhigh_seat_event_streams")
-        _ = Meter(label: "skyhigh_http_connections")
+        _ = (RepairService.repaired, JobMetrics.died, JobMetrics.postponed, ExportCounters.shared)
+        JobGauges.recordNothingWaiting()
     }
 }

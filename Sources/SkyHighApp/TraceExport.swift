@@ -16,9 +16,8 @@ public enum TraceExport {
     /// are off. Call at most once per process, before the first span.
     public static func bootstrap(_ settings: TraceSettings?, logger: Logger) throws -> (any Service)? {
         guard let settings else { return nil }
-        // The counters below must be made after the metrics system is bootstrapped.
+        // The export's counters (``ExportCounters``) are made when the metrics system starts.
         Telemetry.start()
-        _ = ExportCounters.shared
         var configuration = OTel.Configuration.default
         configuration.serviceName = "skyhigh"
         configuration.logs.enabled = false
