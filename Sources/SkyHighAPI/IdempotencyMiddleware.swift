@@ -29,7 +29,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         }
         let body = try await request.collectBody(upTo: JSONBody.maximumBytes)
         let scope = IdempotencyScope(client: context.clientKey, route: request.uri.path, key: key)
-        let hash = SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined()
+        let hash = SHA256.hash(data: Data(buffer: body)).lowercaseHex
         let collected = request
         let environment = environment
         // The chain is lent to `runIdempotently`, which runs it in the store's transaction, on a
