@@ -44,7 +44,7 @@ public struct Configuration: Sendable {
     /// Where passenger notifications are POSTed; `nil` logs them instead.
     public var notificationURL: URL?
     /// Jobs one worker runs at once.
-    public var workerConcurrency = 4
+    public var workerConcurrency = 16
     /// Runs a job may take before it is DEAD.
     public var jobMaxAttempts = 10
     /// Threads that accept connections and parse HTTP; request handling runs on Swift's own pool.

@@ -65,10 +65,34 @@ public final class JobWorker: Service {
         return jobs.count
     }
 
-    /// Runs batches until nothing is due, or until graceful shutdown (the batch in progress
-    /// finishes; nothing new is claimed).
+    /// Runs jobs until nothing is due, or until graceful shutdown (the jobs in progress finish;
+    /// nothing new is claimed). Up to `concurrency` run at once, and free slots are filled as soon
+    /// as half of them are free: one slow job never holds back the others, as a batch run in step
+    /// would, and a claim (a commit) still takes several jobs.
+    /// A claim that fails lets the jobs in progress finish before its error is thrown.
     public func drain() async throws {
-        while !Task.isShuttingDownGracefully, try await runOnce() > 0 {}
+        var failure: (any Error)?
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            while !Task.isShuttingDownGracefully {
+                do {
+                    let jobs = try await store.claimJobs(worker: name, at: clock.now(), lease: lease,
+                                                         limit: concurrency - running)
+                    for job in jobs { group.addTask { await self.run(job) } }
+                    running += jobs.count
+                } catch {
+                    failure = error
+                    break
+                }
+                guard running > 0 else { break }
+                // Claim again once half the slots are free: a claim is a commit, worth a few jobs.
+                repeat {
+                    await group.next()
+                    running -= 1
+                } while running > concurrency / 2
+            }
+        }
+        if let failure { throw failure }
     }
 
     private func run(_ job: Job) async {

@@ -104,6 +104,38 @@ import Testing
         }
     }
 
+    /// A job that takes long holds one of the worker's slots, not all of them: the jobs behind it
+    /// run in the other slot meanwhile.
+    @Test(arguments: StoreKind.available)
+    func aSlowJobHoldsOneSlotWhileTheOthersRun(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let clock = ManualClock()
+            _ = try await store.enqueue(NewJob(kind: JobKind.closeWaitlist.rawValue, payload: "slow"), requestID: nil, at: clock.now())
+            for n in 0..<5 {
+                clock.advance(by: 1)
+                _ = try await store.enqueue(NewJob(kind: JobKind.closeWaitlist.rawValue, payload: "quick \(n)"), requestID: nil,
+                                            at: clock.now())
+            }
+            let ran = Observed<String>()
+            let release = WakeSignal()
+            let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"),
+                                   handlers: [.closeWaitlist: { job in
+                                       if job.payload == "slow" { _ = await release.wait(upTo: .seconds(30)) }
+                                       ran.report(job.payload)
+                                   }], concurrency: 2)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await worker.drain() }
+                let quickOnesRan = await ran.wait(within: .seconds(20)) { $0.count == 5 }
+                #expect(quickOnesRan, "ran while the slow job waited: \(ran.all)")
+                #expect(!ran.all.contains("slow"))
+                release.signal()
+                try await tasks.waitForAll()
+            }
+            #expect(ran.all.count == 6 && ran.all.last == "slow")
+            #expect(try await store.jobOverview(deadLimit: 0).counts[.succeeded] == 6)
+        }
+    }
+
     /// Graceful shutdown while a job runs: the job finishes (it is not cancelled half-way), is
     /// recorded as done, and the worker then stops.
     @Test func gracefulShutdownLetsTheRunningJobFinish() async throws {
