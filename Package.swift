@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -18,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // OpenTelemetry traces over OTLP/HTTP only: the gRPC exporter (and grpc-swift) is not built.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -28,6 +31,8 @@ let package = Package(
     targets: [
         // Domain: values, state machines, typed errors, store protocols, clock. No I/O.
         .target(name: "SkyHighCore"),
+        // QR codes for boarding passes: pure Swift, no dependency.
+        .target(name: "SkyHighBarcode"),
         // The relational store written once over a small SQL driver interface.
         .target(
             name: "SkyHighStore",
@@ -62,7 +67,7 @@ let package = Package(
         .target(
             name: "SkyHighAPI",
             dependencies: [
-                "SkyHighCore", "SkyHighSpecification",
+                "SkyHighCore", "SkyHighSpecification", "SkyHighBarcode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -73,6 +78,8 @@ let package = Package(
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
@@ -87,6 +94,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
             ]
         ),
         // A small Redis client (RESP2 over SwiftNIO): counters shared between instances.
@@ -118,6 +127,7 @@ let package = Package(
             path: "Tests/SkyHighTestSupport"
         ),
         .testTarget(name: "SkyHighCoreTests", dependencies: ["SkyHighCore"]),
+        .testTarget(name: "SkyHighBarcodeTests", dependencies: ["SkyHighBarcode", "SkyHighTestSupport"]),
         .testTarget(
             name: "SkyHighStoreTests",
             dependencies: ["SkyHighCore", "SkyHighStore", "SkyHighTestSupport"]

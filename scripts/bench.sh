@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SkyHigh Core benchmark: seat maps and holds, driven by wrk over loopback.
 #
-#   scripts/bench.sh [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N] [--redis]
+#   scripts/bench.sh [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N] [--redis] [--traces]
 #
 # Builds the release binary, starts `skyhigh serve` on 127.0.0.1 with a fresh store and the abuse
 # guard on as in production (every request is accounted to its client and the bot rule counts
@@ -20,13 +20,16 @@
 #     restarted before every run, alternately without and with SKYHIGH_REDIS_URL (a redis-server
 #     of its own, Debian's, installed if missing), so that the cost of counting with the fleet
 #     is measured in the same run; the target is within 10 %.
+#   - with --traces, the same comparison without and with traces exported (OTEL_EXPORTER_OTLP_ENDPOINT
+#     to scripts/otlp/receiver.py, the seat-map fast path sampled as in production, one read in
+#     SKYHIGH_TRACE_SEATMAP_EVERY=100), and the holds too: what tracing costs the hot paths.
 # Prints the median of the runs for each. Installs wrk and nginx from Debian's packages if missing.
 # Everything it starts listens on 127.0.0.1 only, and is stopped (by PID) when it ends.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
-STORE=sqlite DURATION=10 RUNS=3 FLIGHTS=200 REDIS=0
+STORE=sqlite DURATION=10 RUNS=3 FLIGHTS=200 REDIS=0 TRACES=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --store) STORE=$2; shift 2 ;;
@@ -34,14 +37,16 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --flights) FLIGHTS=$2; shift 2 ;;
     --redis) REDIS=1; shift ;;
-    *) echo "usage: $0 [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N] [--redis]" >&2; exit 2 ;;
+    --traces) TRACES=1; shift ;;
+    *) echo "usage: $0 [--store sqlite|postgres] [--duration SECONDS] [--runs N] [--flights N] [--redis] [--traces]" >&2; exit 2 ;;
   esac
 done
 case "$STORE" in sqlite|postgres) ;; *) echo "--store is sqlite or postgres" >&2; exit 2 ;; esac
 
 if [ "$STORE" = postgres ] && [ -z "${SKYHIGH_TEST_POSTGRES_URL:-}" ]; then
   EXTRA=()
-  [ "$REDIS" = 1 ] && EXTRA=(--redis)
+  [ "$REDIS" = 1 ] && EXTRA+=(--redis)
+  [ "$TRACES" = 1 ] && EXTRA+=(--traces)
   SKYHIGH_PG_DURABLE=1 exec "$ROOT/scripts/with-postgres.sh" "$0" --store postgres --duration "$DURATION" --runs "$RUNS" --flights "$FLIGHTS" "${EXTRA[@]}"
 fi
 
@@ -63,11 +68,12 @@ BIN="$(swift build -c release --show-bin-path)/skyhigh"
 
 WORK=$(mktemp -d /tmp/skyhigh-bench.XXXXXX)
 chmod 755 "$WORK"
-SERVER_PID="" NGINX_PID="" REDIS_PID=""
+SERVER_PID="" NGINX_PID="" REDIS_PID="" RECEIVER_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
   [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
+  [ -n "$RECEIVER_PID" ] && kill "$RECEIVER_PID" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -180,16 +186,17 @@ if [ "$STORE" = postgres ]; then
   done
 fi
 
-if [ "$REDIS" = 1 ]; then
-  REDIS_PORT=$(free_port)
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" --loglevel warning \
-    > "$WORK/redis.log" 2>&1 &
-  REDIS_PID=$!
-  echo "==> seat maps without and with Redis (server restarted before each run, 64 connections)"
+# compare NAME CHECK [VAR=VALUE...]: the seat maps (random and hot, 64 connections), and with
+# WITH_HOLDS=1 the holds, with the server restarted before every run, alternately without
+# ("NAME-off") and with ("NAME-on") these settings; CHECK, a command, must succeed after each
+# run with them (proof that they took effect).
+compare() {
+  local name=$1 check=$2
+  shift 2
   for r in $(seq 1 "$RUNS"); do
-    for mode in alone redis; do
+    for mode in off on; do
       stop_server
-      if [ "$mode" = redis ]; then start_server SKYHIGH_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"; else start_server; fi
+      if [ "$mode" = on ]; then start_server "$@"; else start_server; fi
       # Every seat map in memory before the clock starts, as in the runs above.
       while read -r path; do curl -sf "$BASE$path" -o /dev/null; done < "$WORK/paths"
       curl -sf "$BASE/flights/HOT/seatmap" -o /dev/null
@@ -197,14 +204,46 @@ if [ "$REDIS" = 1 ]; then
         paths=$WORK/paths
         [ "$what" = hotmap ] && paths=$WORK/hot-paths
         line=$(env PATHS_FILE="$paths" wrk -t2 -c64 -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/bench/seatmap.lua" "$BASE" | grep '^RESULT')
-        echo "$what-$mode-c64 $line" | tee -a "$results"
+        echo "$what-$name-$mode-c64 $line" | tee -a "$results"
       done
-      if [ "$mode" = redis ] && ! curl -sf -H "Authorization: Bearer $ADMIN" "$BASE/metrics" | grep -q '^skyhigh_guard_redis_up 1'; then
-        echo "==> the server was not counting with the fleet through Redis (skyhigh_guard_redis_up is not 1)" >&2
+      if [ "${WITH_HOLDS:-0}" = 1 ]; then
+        line=$(env CLIENTS_FILE="$WORK/clients" SEATS_FILE="$WORK/seats" HOT_FLIGHT=HOT \
+          wrk -t2 -c64 -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/bench/holds.lua" "$BASE" | grep '^RESULT')
+        echo "holds-$name-$mode-c64 $line" | tee -a "$results"
+      fi
+      if [ "$mode" = on ] && ! $check; then
+        echo "==> the settings of '$name' did not take effect" >&2
         exit 1
       fi
     done
   done
+}
+
+if [ "$REDIS" = 1 ]; then
+  REDIS_PORT=$(free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" --loglevel warning \
+    > "$WORK/redis.log" 2>&1 &
+  REDIS_PID=$!
+  counting_with_redis() { curl -sf -H "Authorization: Bearer $ADMIN" "$BASE/metrics" | grep -q '^skyhigh_guard_redis_up 1'; }
+  echo "==> seat maps without and with Redis (server restarted before each run, 64 connections)"
+  compare redis counting_with_redis SKYHIGH_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+fi
+
+if [ "$TRACES" = 1 ]; then
+  python3 "$ROOT/scripts/otlp/receiver.py" --port 0 --out "$WORK/spans.jsonl" 2> "$WORK/receiver.log" &
+  RECEIVER_PID=$!
+  for _ in $(seq 1 50); do grep -q "listening on" "$WORK/receiver.log" 2>/dev/null && break; sleep 0.1; done
+  RECEIVER_PORT=$(grep -o "listening on [0-9]*" "$WORK/receiver.log" | grep -o "[0-9]*$")
+  [ -n "$RECEIVER_PORT" ] || { echo "==> the OTLP receiver did not start: $(cat "$WORK/receiver.log")" >&2; exit 1; }
+  # Spans arrive in batches, some seconds after the run.
+  spans_received() {
+    for _ in $(seq 1 100); do [ -s "$WORK/spans.jsonl" ] && return 0; sleep 0.1; done
+    return 1
+  }
+  echo "==> seat maps and holds without and with traces (server restarted before each run, 64 connections)"
+  WITH_HOLDS=1 compare traces spans_received OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$RECEIVER_PORT" \
+    SKYHIGH_TRACE_SEATMAP_EVERY=100
+  echo "==> spans received: $(wc -l < "$WORK/spans.jsonl")"
 fi
 
 if grep -qE " (warning|error) " "$WORK/server.log"; then
@@ -235,9 +274,14 @@ for what in ("seatmap", "hotmap"):
         if ours and theirs:
             print(f"{what} at {c} connections: {ours / theirs:.2f}x nginx's requests/s, p99 {ours99 / theirs99:.2f}x nginx's")
 for what in ("seatmap", "hotmap"):
-    alone, shared = med(f"{what}-alone-c64", "rps"), med(f"{what}-redis-c64", "rps")
+    alone, shared = med(f"{what}-redis-off-c64", "rps"), med(f"{what}-redis-on-c64", "rps")
     if alone and shared:
         print(f"{what} at 64 connections with Redis: {shared / alone:.2f}x the requests/s without (target: at least 0.90x)")
+for what in ("seatmap", "hotmap", "holds"):
+    off, on = med(f"{what}-traces-off-c64", "rps"), med(f"{what}-traces-on-c64", "rps")
+    if off and on:
+        print(f"{what} at 64 connections with traces: {on / off:.2f}x the requests/s without, "
+              f"p99 {med(f'{what}-traces-on-c64', 'p99'):.2f} ms against {med(f'{what}-traces-off-c64', 'p99'):.2f} ms")
 ours, anchor = med("holds-skyhigh-c64", "rps"), med("holds-anchor-c64", "rps")
 if ours and anchor:
     print(f"holds at 64 connections: {ours / anchor:.2f}x the minimal-hold anchor's transactions/s, p99 {med('holds-skyhigh-c64', 'p99'):.1f} ms")

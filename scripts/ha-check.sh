@@ -47,6 +47,8 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+# shellcheck source=lib/binary.sh
+source "$SCRIPT_DIR/lib/binary.sh"
 
 BINARY=""
 DURATION=75
@@ -168,22 +170,7 @@ install_packages
 if [ "$INSTALL_ONLY" -eq 1 ]; then exit 0; fi
 
 # --- the binary ----------------------------------------------------------------------------------
-if [ -z "$BINARY" ]; then
-    log "building skyhigh (swift build --product skyhigh)"
-    if ! (cd "$REPO_ROOT" && swift build --product skyhigh >"/tmp/ha-check-build.$$.log" 2>&1); then
-        tail -n 30 "/tmp/ha-check-build.$$.log" >&2
-        rm -f "/tmp/ha-check-build.$$.log"
-        echo "ha-check: FAIL swift build --product skyhigh failed"
-        exit 1
-    fi
-    rm -f "/tmp/ha-check-build.$$.log"
-    BINARY="$(cd "$REPO_ROOT" && swift build --show-bin-path)/skyhigh"
-fi
-case "$BINARY" in /*) ;; *) BINARY="$PWD/$BINARY" ;; esac
-if [ ! -x "$BINARY" ]; then
-    echo "ha-check: FAIL $BINARY is not an executable file"
-    exit 1
-fi
+skyhigh_binary ha-check "$REPO_ROOT"
 
 # --- bookkeeping: from here on the run is bounded and the EXIT trap stops everything -------------
 WORK=$(mktemp -d /tmp/skyhigh-ha.XXXXXX)

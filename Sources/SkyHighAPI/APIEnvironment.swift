@@ -22,6 +22,12 @@ public struct APIEnvironment: Sendable {
     public var seatChanges: SeatChangeHub
     /// The heartbeat of live seat-change streams and how long one write to a client may wait.
     public var liveEvents = LiveEventSettings()
+    /// Whether requests get spans (only when traces are exported: off costs nothing).
+    public var tracesRequests = false
+    /// Which seat-map reads answered on the event loop get a span; `nil` when traces are off.
+    public var seatMapTraces: SeatMapTraces?
+    /// The access log (`SKYHIGH_ACCESS_LOG_EVERY`); `nil`: off.
+    public var accessLog: AccessLog?
     /// The baggage allowance and excess fee.
     public var baggage: BaggagePolicy
     /// Check-in steps that call the Weight and Payment services.
@@ -88,7 +94,7 @@ public enum Tokens {
     }
 
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).lowercaseHex
     }
 
     /// Compares two hashes in time independent of where they differ.

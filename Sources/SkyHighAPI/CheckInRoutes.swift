@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import SkyHighBarcode
 import SkyHighCore
 
 extension RouteTable {
@@ -74,17 +75,32 @@ extension RouteTable {
         }
 
         add(.get, "/checkin/{checkinId}/boarding-pass") { _, context in
-            let checkIn = try await Self.ownCheckIn(context, env)
-            guard checkIn.state == .completed, let seatID = checkIn.seatID,
-                  let booking = try await env.store.booking(of: checkIn.passengerID),
-                  let passenger = booking.passengers.first(where: { $0.id == checkIn.passengerID }),
-                  let flight = try await env.store.flight(checkIn.flightID),
-                  let seat = try await env.store.seat(seatID, on: checkIn.flightID),
-                  let pass = BoardingPass(checkIn: checkIn, booking: booking.reference, passenger: passenger,
-                                          flight: flight, seat: seat)
-            else { throw DomainError.boardingPassNotIssued(checkIn.state) }
-            return try JSONBody.response(BoardingPassResponse(pass))
+            try JSONBody.response(BoardingPassResponse(try await Self.boardingPass(context, env)))
         }
+
+        add(.get, "/checkin/{checkinId}/boarding-pass.svg") { _, context in
+            let pass = try await Self.boardingPass(context, env)
+            let code = try QRCode(text: pass.bcbp, level: .medium)
+            let svg = code.svg(title: "Boarding pass barcode, flight \(pass.flight.flightNumber), seat \(pass.seat.id)")
+            var headers = HTTPFields()
+            headers[.contentType] = "image/svg+xml"
+            headers[.cacheControl] = "private, no-store"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: svg)))
+        }
+    }
+
+    /// The boarding pass of the check-in named in the path: its passenger's, once COMPLETED.
+    static func boardingPass(_ context: AppRequestContext, _ env: APIEnvironment) async throws -> BoardingPass {
+        let checkIn = try await Self.ownCheckIn(context, env)
+        guard checkIn.state == .completed, let seatID = checkIn.seatID,
+              let booking = try await env.store.booking(of: checkIn.passengerID),
+              let passenger = booking.passengers.first(where: { $0.id == checkIn.passengerID }),
+              let flight = try await env.store.flight(checkIn.flightID),
+              let seat = try await env.store.seat(seatID, on: checkIn.flightID),
+              let pass = BoardingPass(checkIn: checkIn, booking: booking.reference, passenger: passenger,
+                                      flight: flight, seat: seat)
+        else { throw DomainError.boardingPassNotIssued(checkIn.state) }
+        return pass
     }
 
     /// The check-in named in the path, if its passenger is on the signed-in booking.

@@ -16,7 +16,7 @@ import NIOCore
 ///   deadline, and the connection closes once the answer is out and the request is in.
 struct ConnectionState {
     /// Why the guard closed a connection (the label of `skyhigh_http_connections_closed_total`).
-    enum CloseReason: String, Sendable {
+    enum CloseReason: String, Sendable, CaseIterable {
         case idle
         case requestTimeout = "request-timeout"
         case answeredEarly = "answered-early"

@@ -8,7 +8,8 @@ import SkyHighCore
 /// answer, and answers it exactly as the router would: the same bytes and headers, the same
 /// abuse-guard accounting, the same request id and metrics. Anything it cannot settle from
 /// memory alone (an unknown token, a map not built yet, a request the guard would refuse, any
-/// other route) is left to the router, which decides it again in full.
+/// other route) is left to the router, which decides it again in full. Some reads get a span
+/// (``SeatMapTraces``) when traces are on.
 struct DirectSeatMapReads: Sendable {
     let environment: APIEnvironment
     /// The `Server` header, as the application sets it.
@@ -36,6 +37,7 @@ struct DirectSeatMapReads: Sendable {
             else { return nil }
             limits = guardian.rateLimitHeaders(remaining: remaining)
         }
+        let span = environment.seatMapTraces?.span(for: fields)
         var (head, body) = entry.encodedAnswer(ifNoneMatch: fields[.ifNoneMatch])
         for field in limits { head.append(field.name, field.value) }
         head.append(RequestIDMiddleware.header, RequestIDMiddleware.chosen(by: fields) ?? RequestID().description)
@@ -43,6 +45,7 @@ struct DirectSeatMapReads: Sendable {
         if let serverName { head.append(.server, serverName) }
         environment.requestMetrics.record(route: AbuseGuardMiddleware.seatMapRoute, method: "GET",
                                           status: head.status.code, since: start)
+        environment.seatMapTraces?.end(span, status: head.status.code)
         return (head.finished(), body)
     }
 

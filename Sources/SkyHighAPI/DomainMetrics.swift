@@ -13,6 +13,24 @@ public enum DomainMetrics {
         Counter(label: "skyhigh_holds_total", dimensions: [("outcome", outcome.rawValue)]).increment(by: Int64(count))
     }
 
+    /// Creates this module's metrics whose labels are known in advance, at zero, so that they are
+    /// on the first scrape (those made with an object, the guard's say, exist once it does).
+    public static func startAtZero() {
+        for outcome in HoldOutcome.allCases {
+            _ = Counter(label: "skyhigh_holds_total", dimensions: [("outcome", outcome.rawValue)])
+        }
+        for reason in ConnectionState.CloseReason.allCases {
+            _ = Counter(label: "skyhigh_http_connections_closed_total", dimensions: [("reason", reason.rawValue)])
+        }
+        for name in ["skyhigh_waitlist_assignments_total", "skyhigh_seat_event_streams_dropped_total",
+                     "skyhigh_http_connections_refused_total"] {
+            _ = Counter(label: name)
+        }
+        _ = (PaymentMetrics.followUps, AuthMetrics.lookups, AuthMetrics.unknownFromMemory)
+        _ = Meter(label: "skyhigh_seat_event_streams")
+        _ = Meter(label: "skyhigh_http_connections")
+    }
+
     public static func waitlistAssigned() { Counter(label: "skyhigh_waitlist_assignments_total").increment() }
 
     /// Live seat-change streams open now.

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import SkyHighCore
+import Synchronization
 
 /// `Idempotency-Key` on a POST: the first request with a key runs as one store transaction that
 /// also stores its answer, so the effect and the answer commit together or not at all; a repeat
@@ -28,13 +29,14 @@ struct IdempotencyMiddleware: RouterMiddleware {
         }
         let body = try await request.collectBody(upTo: JSONBody.maximumBytes)
         let scope = IdempotencyScope(client: context.clientKey, route: request.uri.path, key: key)
-        let hash = SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined()
+        let hash = SHA256.hash(data: Data(buffer: body)).lowercaseHex
         let collected = request
         let environment = environment
-        // The chain is called inside `runIdempotently`, which returns before this does.
+        // The chain is lent to `runIdempotently`, which runs it in the store's transaction, on a
+        // task of the store's; it is taken back before `next` may go (see ``LentChain``).
         let run = try await withoutActuallyEscaping(next) { next in
-            let rest = NextInChain(next)
-            return try await environment.store.runIdempotently(scope, requestHash: hash, at: environment.clock.now()) {
+            let rest = LentChain(next)
+            let perform: @Sendable () async throws -> IdempotentAnswer = {
                 let response: Response
                 do {
                     response = try await rest.call(collected, context)
@@ -50,6 +52,14 @@ struct IdempotencyMiddleware: RouterMiddleware {
                 return IdempotentAnswer(response: answer, keep: response.status.code < 500 && response.status != .tooManyRequests,
                                         kept: SessionReplay.applies(to: scope.route, answer) ? SessionReplay.withoutToken(answer) : nil)
             }
+            let run: Result<IdempotentRun, any Error>
+            do {
+                run = .success(try await environment.store.runIdempotently(scope, requestHash: hash, at: environment.clock.now(), perform))
+            } catch {
+                run = .failure(error)
+            }
+            await rest.takeBack()
+            return try run.get()
         }
         switch run {
         case .performed(let stored):
@@ -76,12 +86,58 @@ struct IdempotencyMiddleware: RouterMiddleware {
     }
 }
 
-/// The rest of the middleware chain, run inside the store's transaction for the key. The store
-/// may run that transaction on a task of its own (to bound it by the store's deadline), and this
-/// middleware waits for it, so the chain is called once, by one task at a time, as any `next` is.
-private struct NextInChain: @unchecked Sendable {
-    let call: (Request, AppRequestContext) async throws -> Response
-    init(_ call: @escaping (Request, AppRequestContext) async throws -> Response) { self.call = call }
+/// The rest of the middleware chain, lent to the store's transaction for the key. The store runs
+/// that transaction on a task of its own, bounded by its deadline, and may answer (a 503 at the
+/// deadline, a cancelled request) while that task still runs and still holds this. So `next`
+/// is not captured by the transaction's closures but held here, and taken back before the
+/// middleware returns: once any call in progress has ended, the chain is dropped and a later call
+/// fails. What the task keeps then holds nothing of the request's (`withoutActuallyEscaping`
+/// checks exactly that, and stops the process if not).
+private final class LentChain: Sendable {
+    typealias Call = (Request, AppRequestContext) async throws -> Response
+    /// `@unchecked`: the chain is called once, by one task at a time, as any `next` is.
+    private struct State: @unchecked Sendable {
+        var call: Call?
+        var calling = false
+        var whenDone: CheckedContinuation<Void, Never>?
+    }
+
+    private let state: Mutex<State>
+
+    init(_ call: @escaping Call) { state = Mutex(State(call: call)) }
+
+    func call(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let result = await invoke(state.withLock { state -> Call? in
+            state.calling = state.call != nil
+            return state.call
+        }, request, context)
+        let waiting = state.withLock { state in
+            state.calling = false
+            defer { state.whenDone = nil }
+            return state.whenDone
+        }
+        waiting?.resume()
+        return try result.get()
+    }
+
+    /// Runs `call` and lets go of it before answering, so that once this returns no frame holds it.
+    private func invoke(_ call: Call?, _ request: Request, _ context: AppRequestContext) async -> Result<Response, any Error> {
+        guard let call else { return .failure(CancellationError()) }
+        do { return .success(try await call(request, context)) } catch { return .failure(error) }
+    }
+
+    /// Waits for a call in progress to end, then drops the chain.
+    func takeBack() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                state.call = nil
+                guard state.calling else { return true }
+                state.whenDone = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
 }
 
 /// Gathers a response body so that it can be stored.

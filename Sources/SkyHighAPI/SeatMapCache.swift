@@ -119,7 +119,7 @@ public final class SeatMapCache: Sendable {
         guard let map = try await store.seatMap(flight, at: clock.now()) else { return nil }
         let bytes = try JSONBody.encoder.encode(SeatMapResponse(map))
         // The ETag covers the bytes, so a hold that lapsed without a sweep still changes it.
-        let digest = SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: bytes).prefix(8).lowercaseHex
         let entry = Entry(version: map.version, etag: "\"\(map.version)-\(digest)\"", body: ByteBuffer(bytes: bytes),
                           validUntil: map.nextExpiry, generation: generation)
         state.withLock { state in

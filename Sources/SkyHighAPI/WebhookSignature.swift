@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SkyHighCore
 
 /// `SkyHigh-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`: how SkyHigh
 /// signs what it sends (notifications, keyed by the notification secret) and checks what it
@@ -21,7 +22,7 @@ public enum WebhookSignature {
     public static func header(body: Data, secret: String, at now: Date) -> String {
         let timestamp = Int(now.timeIntervalSince1970)
         let signing = secrets(secret).first ?? secret
-        return "t=\(timestamp),v1=\(hex(mac(timestamp: timestamp, body: body, secret: signing)))"
+        return "t=\(timestamp),v1=\(mac(timestamp: timestamp, body: body, secret: signing).lowercaseHex)"
     }
 
     /// Whether `header` is a valid signature of `body`, by any of the setting's secrets, made
@@ -52,10 +53,6 @@ public enum WebhookSignature {
         var message = Data("\(timestamp).".utf8)
         message.append(body)
         return HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
-    }
-
-    private static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     private static func bytes(fromHex text: String) -> [UInt8]? {

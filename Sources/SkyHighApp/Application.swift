@@ -59,7 +59,8 @@ public struct BackgroundServices: Sendable {
             store: opened.store, clock: clock, logger: logger,
             handlers: JobHandlers.all(store: opened.store, clock: clock, notifier: notifier, payments: external.payment,
                                       baggage: config.baggage, logger: logger),
-            concurrency: config.workerConcurrency, started: storeReady, wake: doorbell)
+            concurrency: config.workerConcurrency, started: storeReady, wake: doorbell,
+            traced: config.traces != nil)
         let sweeper = ExpirySweeper(store: opened.store, clock: clock, logger: logger, started: storeReady)
         let abuseGuard = AbuseGuard(policy: config.abuse, trustedProxies: config.trustedProxies,
                                     allowlist: config.abuseAllowlist, sharesCounts: config.redis != nil)
@@ -130,6 +131,9 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sto
     environment.metricsExposition = { Telemetry.exposition() }
     environment.liveEvents = config.liveEvents
     environment.webhookBudget = WebhookBudget(ratePerSecond: config.webhookRatePerSecond)
+    environment.tracesRequests = config.traces != nil
+    environment.seatMapTraces = config.traces.map { SeatMapTraces(every: $0.seatMapEvery) }
+    environment.accessLog = config.accessLogEvery > 0 ? AccessLog(every: config.accessLogEvery) : nil
     environment.streamLimits = config.streamLimits
     let guardServices = FleetGuard.services(config, guardian: background.abuseGuard, store: store, clock: clock, logger: logger)
         + [JobGauges(store: store, clock: clock, logger: logger, started: background.storeReady)]
@@ -149,17 +153,19 @@ public func buildApplication(_ config: Configuration, clock: any WallClock = Sto
 }
 
 /// Runs the background services without an HTTP server (`skyhigh worker`).
-public func runWorker(_ config: Configuration,
-                      clock: any WallClock = StoreAlignedClock(local: SystemClock())) async throws {
+/// `traces` is the trace export (``TraceExport``), if on: it runs first, so it stops last.
+public func runWorker(_ config: Configuration, clock: any WallClock = StoreAlignedClock(local: SystemClock()),
+                      traces: (any Service)? = nil) async throws {
     let logger = makeLogger(config)
     let background = try await BackgroundServices.make(config, clock: clock, logger: logger)
-    try await ServiceGroup(configuration: .bounded(
-        services: background.services + [PreparesStore(background: background)], logger: logger)).run()
+    let services = (traces.map { [$0] } ?? []) + background.services + [PreparesStore(background: background)]
+    try await ServiceGroup(configuration: .bounded(services: services, logger: logger)).run()
 }
 
-/// Runs `serve`: the application until SIGTERM or SIGINT, then a graceful shutdown.
-public func runServer(_ app: some ApplicationProtocol, logger: Logger) async throws {
-    try await ServiceGroup(configuration: .bounded(services: [app], logger: logger)).run()
+/// Runs `serve`: the application until SIGTERM or SIGINT, then a graceful shutdown. `traces`
+/// is the trace export (``TraceExport``), if on: it stops after the application, flushing.
+public func runServer(_ app: some ApplicationProtocol, logger: Logger, traces: (any Service)? = nil) async throws {
+    try await ServiceGroup(configuration: .bounded(services: (traces.map { [$0] } ?? []) + [app], logger: logger)).run()
 }
 
 extension ServiceGroupConfiguration {

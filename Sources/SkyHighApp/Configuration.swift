@@ -44,7 +44,7 @@ public struct Configuration: Sendable {
     /// Where passenger notifications are POSTed; `nil` logs them instead.
     public var notificationURL: URL?
     /// Jobs one worker runs at once.
-    public var workerConcurrency = 4
+    public var workerConcurrency = 16
     /// Runs a job may take before it is DEAD.
     public var jobMaxAttempts = 10
     /// Threads that accept connections and parse HTTP; request handling runs on Swift's own pool.
@@ -70,6 +70,10 @@ public struct Configuration: Sendable {
     public var redis: RedisConnectionSettings?
     /// How often the abuse guard exchanges its counts with the fleet through Redis.
     public var guardSyncInterval: Duration = .milliseconds(100)
+    /// Where traces are exported (OpenTelemetry's `OTEL_*` variables); `nil`: traces are off.
+    public var traces: TraceSettings?
+    /// One access-log line for one request in this many (and for every 5xx); 0: no access log.
+    public var accessLogEvery = 0
 
     /// Settings for tests and tools: embedded store, fixed secrets.
     public init(adminToken: String = "admin-test-token", webhookSecret: String = "webhook-test-secret",
@@ -115,6 +119,8 @@ public struct Configuration: Sendable {
         config.abuseAllowlist = reader.addressRanges("SKYHIGH_ABUSE_ALLOWLIST")
         config.baggage = reader.baggagePolicy()
         config.services = reader.serviceSettings()
+        config.traces = reader.traceSettings()
+        config.accessLogEvery = reader.int("SKYHIGH_ACCESS_LOG_EVERY", in: 0...1_000_000) ?? config.accessLogEvery
         if let seconds = reader.int("SKYHIGH_SSE_HEARTBEAT_SECONDS", in: 1...3600) { config.liveEvents.heartbeat = .seconds(seconds) }
         if let seconds = reader.int("SKYHIGH_SSE_SLOW_CLIENT_SECONDS", in: 1...600) { config.liveEvents.slowClientLimit = .seconds(seconds) }
         if let seconds = reader.double("SKYHIGH_IDLE_TIMEOUT_SECONDS", in: 1...86_400) { config.connections.idleTimeout = .seconds(seconds) }

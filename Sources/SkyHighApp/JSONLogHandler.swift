@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OTel
 import Synchronization
 
 /// One JSON object per line on standard error: `ts`, `level`, `label`, `message`, `source`, and
@@ -50,10 +51,13 @@ public enum LogFormat: String, Sendable, CaseIterable {
     case json
 
     /// Installs the format for the whole process; call once, before the first logger is made.
-    public func bootstrap() {
+    /// With `traced`, every line logged inside a span carries `trace_id` and `span_id`.
+    public func bootstrap(traced: Bool = false) {
+        let provider = traced ? OTel.makeLoggingMetadataProvider() : nil
         switch self {
-        case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        case .text: LoggingSystem.bootstrap({ StreamLogHandler.standardError(label: $0, metadataProvider: $1) },
+                                            metadataProvider: provider)
+        case .json: LoggingSystem.bootstrap({ JSONLogHandler(label: $0, metadataProvider: $1) }, metadataProvider: provider)
         }
     }
 }

@@ -4,8 +4,8 @@ import Metrics
 import ServiceLifecycle
 import SkyHighCore
 
-/// Keeps `skyhigh_jobs{state}` (the job queue's depth by state) current by counting the jobs
-/// table every `period`, so that a scrape of `/metrics` never scans a table: whoever scrapes, and
+/// Keeps `skyhigh_jobs{state}` (the job queue's depth by state) and
+/// `skyhigh_jobs_oldest_waiting_age_seconds` current by reading the jobs table every `period`, so that a scrape of `/metrics` never scans a table: whoever scrapes, and
 /// however often, the store pays one count per period per instance.
 struct JobGauges: Service {
     let store: any JobStore
@@ -16,11 +16,18 @@ struct JobGauges: Service {
 
     /// Counts once and records the gauges.
     func sample() async throws {
-        let overview = try await store.jobOverview(deadLimit: 0)
+        Self.record(try await store.jobOverview(deadLimit: 0), at: clock.now())
+    }
+
+    /// The gauges at zero, until the first count.
+    static func recordNothingWaiting() { record(JobOverview(counts: [:], dead: []), at: Date()) }
+
+    private static func record(_ overview: JobOverview, at now: Date) {
         for state in JobState.allCases {
             Gauge(label: "skyhigh_jobs", dimensions: [("state", state.rawValue.lowercased())])
                 .record(overview.counts[state, default: 0])
         }
+        Gauge(label: "skyhigh_jobs_oldest_waiting_age_seconds").record(overview.oldestWait(at: now))
     }
 
     func run() async throws {

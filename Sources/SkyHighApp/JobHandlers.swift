@@ -8,35 +8,33 @@ import SkyHighCore
 public enum JobHandlers {
     public static func all(store: any SkyHighStore, clock: any WallClock, notifier: any NotificationSender,
                            payments: any PaymentService, baggage: BaggagePolicy,
-                           logger: Logger) -> [String: JobWorker.Handler] {
+                           logger: Logger) -> [JobKind: JobWorker.Handler] {
         [
-            JobKind.offerSeat: { job in
+            .offerSeat: { job in
                 let payload = try decode(OfferSeatPayload.self, job)
-                guard let flight = FlightID(payload.flightId), let seat = SeatID(payload.seatId) else { return }
+                let (flight, seat) = (try payload.flightID(), try payload.seatID())
                 if let winner = try await store.offerSeat(flightID: flight, seatID: seat, at: clock.now()) {
                     DomainMetrics.waitlistAssigned()
                     logger.info("waitlist assigned seat", metadata: [
                         "flight": "\(flight)", "seat": "\(seat)", "waitlist": "\(winner.id.uuidString.lowercased())"])
                 }
             },
-            JobKind.closeWaitlist: { job in
-                let payload = try decode(CloseWaitlistPayload.self, job)
-                guard let flight = FlightID(payload.flightId) else { return }
+            .closeWaitlist: { job in
+                let flight = try decode(CloseWaitlistPayload.self, job).flightID()
                 let expired = try await store.closeWaitlist(flightID: flight, at: clock.now())
                 let cancelled = try await store.closeCheckIns(flightID: flight, at: clock.now())
                 logger.info("check-in closed", metadata: [
                     "flight": "\(flight)", "waitlistExpired": "\(expired.count)", "checkinsCancelled": "\(cancelled.count)"])
             },
-            JobKind.reconcilePayment: { job in
+            .reconcilePayment: { job in
                 let payload = try decode(ReconcilePaymentPayload.self, job)
                 try await PaymentReconciliation(store: store, payments: payments, baggage: baggage, clock: clock,
                                                 logger: logger).reconcile(payload.paymentIntentId)
             },
-            JobKind.deliverNotification: { job in
-                let payload = try decode(DeliverNotificationPayload.self, job)
-                guard let id = UUID(uuidString: payload.notificationId),
-                      let message = try await store.outboxMessage(id), message.deliveredAt == nil
-                else { return }
+            .deliverNotification: { job in
+                let id = try decode(DeliverNotificationPayload.self, job).id()
+                // Delivered already (a run that died after sending), or purged: nothing to do.
+                guard let message = try await store.outboxMessage(id), message.deliveredAt == nil else { return }
                 try await notifier.send(message)
                 try await store.markDelivered(id, at: clock.now())
             },

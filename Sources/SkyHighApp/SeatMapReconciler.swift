@@ -3,18 +3,6 @@ import Logging
 import ServiceLifecycle
 import SkyHighAPI
 import SkyHighCore
-import Synchronization
-
-/// Passes seat changes the store reports to the seat-map cache and the live-change hub, which
-/// exist only after the store does.
-final class SeatChangeRelay: Sendable {
-    private let target = Mutex<(@Sendable (FlightID?) -> Void)?>(nil)
-
-    func connect(_ target: @escaping @Sendable (FlightID?) -> Void) { self.target.withLock { $0 = target } }
-
-    /// `nil`: anything may have changed.
-    func send(_ flight: FlightID?) { target.withLock { $0 }?(flight) }
-}
 
 /// Every few seconds, checks the cached seat maps' versions against the store and looks for news
 /// on the followed flights: repairs whatever a lost signal (a dropped connection) missed.

@@ -27,10 +27,11 @@ public enum StoreFactory {
                             blocksChanged: @escaping @Sendable () -> Void = {},
                             listen: Bool = true) async throws -> OpenedStore {
         let closes = TimeInterval(config.checkinCloseMinutes * 60)
+        let traced = config.traces != nil
         switch config.database {
         case .sqlite(let path):
             let sqlite = try await EmbeddedDatabase.open(path: path)
-            return OpenedStore(store: SQLStore(database: InstrumentedDatabase(sqlite, store: "sqlite", poolSize: 1),
+            return OpenedStore(store: SQLStore(database: InstrumentedDatabase(sqlite, store: "sqlite", poolSize: 1, traced: traced),
                                                   checkinCloses: closes,
                                                   jobAttempts: config.jobMaxAttempts, signals: signals),
                                services: [ClosesOnShutdown { try await sqlite.close() }],
@@ -53,7 +54,8 @@ public enum StoreFactory {
                     if let flight = payload.flatMap(FlightID.init) { signals.seatsChanged(flight) } else { anySeatsChanged() }
                 },
             ]
-            return OpenedStore(store: SQLStore(database: InstrumentedDatabase(postgres, store: "postgres", poolSize: size),
+            return OpenedStore(store: SQLStore(database: InstrumentedDatabase(postgres, store: "postgres", poolSize: size,
+                                                                                traced: traced),
                                                checkinCloses: closes,
                                                jobAttempts: config.jobMaxAttempts, signals: signals),
                                services: [pool] + (listen ? listeners : []),

@@ -15,7 +15,8 @@ public enum Telemetry {
             .seconds(1), .milliseconds(2500), .seconds(5),
         ]
         factory.nameAndLabelSanitizer = { name, labels in (prometheusName(name), labels.map { (prometheusName($0.0), $0.1) }) }
-        MetricsSystem.bootstrap(factory)
+        MetricsSystem.bootstrap(HelpfulMetricsFactory(base: factory))
+        MetricsCatalogue.startAtZero()
         return registry
     }()
 

@@ -53,5 +53,15 @@ public struct IDGenerator: Sendable {
 
     public func callAsFunction() -> UUID { make() }
 
-    public static let random = IDGenerator { UUID() }
+    /// Random (version 4) identifiers from the system's generator. (Foundation's `UUID()` opens
+    /// and reads `/dev/urandom` for each one, a cost on every hold.)
+    public static let random = IDGenerator {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            raw[6] = (raw[6] & 0x0F) | 0x40  // version 4
+            raw[8] = (raw[8] & 0x3F) | 0x80  // the RFC 4122 variant
+            return UUID(uuid: raw.load(as: uuid_t.self))
+        }
+    }
 }

@@ -23,14 +23,17 @@ public struct Job: Sendable, Equatable {
     public let lastError: String?
     /// The request that caused the job, for tracing through the logs.
     public let requestID: String?
+    /// The W3C `traceparent` of the span that enqueued the job, when traces were on: the job's
+    /// span joins that trace.
+    public let traceParent: String?
     public let createdAt: Date
     public let updatedAt: Date
     /// Runs put off because an external service was down (they do not count as attempts).
     public let postponements: Int
 
     public init(id: UUID, kind: String, payload: String, state: JobState, runAt: Date, attempts: Int,
-                maxAttempts: Int, lastError: String?, requestID: String?, createdAt: Date, updatedAt: Date,
-                postponements: Int = 0) {
+                maxAttempts: Int, lastError: String?, requestID: String?, traceParent: String? = nil,
+                createdAt: Date, updatedAt: Date, postponements: Int = 0) {
         self.postponements = postponements
         self.id = id
         self.kind = kind
@@ -41,6 +44,7 @@ public struct Job: Sendable, Equatable {
         self.maxAttempts = maxAttempts
         self.lastError = lastError
         self.requestID = requestID
+        self.traceParent = traceParent
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -84,9 +88,18 @@ public struct RetryPolicy: Sendable, Equatable {
 public struct JobOverview: Sendable, Equatable {
     public let counts: [JobState: Int]
     public let dead: [Job]
+    /// When the earliest of the jobs waiting to run (queued or retrying) is due; in the future
+    /// when none is due yet.
+    public let earliestRunAt: Date?
 
-    public init(counts: [JobState: Int], dead: [Job]) {
+    public init(counts: [JobState: Int], dead: [Job], earliestRunAt: Date? = nil) {
         self.counts = counts
         self.dead = dead
+        self.earliestRunAt = earliestRunAt
+    }
+
+    /// How long the job that has waited longest past its due time has waited at `now`.
+    public func oldestWait(at now: Date) -> TimeInterval {
+        earliestRunAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
     }
 }

@@ -9,16 +9,25 @@ enum Deadline {
     /// cancels the work and throws `CancellationError`.
     static func run<T: Sendable>(within limit: Duration, expired: @escaping @Sendable () -> any Error,
                                  _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await run(startingWithin: limit, expired: expired) { _ in try await work() }
+    }
+
+    /// As ``run(within:expired:_:)``, for work that only has to get going in time (a listening
+    /// session, which then lasts as long as it lasts): the limit holds until the work calls
+    /// `started`, and from then on only the work's end or the caller's cancellation ends the wait.
+    static func run<T: Sendable>(startingWithin limit: Duration, expired: @escaping @Sendable () -> any Error,
+                                 _ work: @escaping @Sendable (_ started: @escaping @Sendable () -> Void) async throws -> T)
+        async throws -> T {
         let outcome = Outcome<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 outcome.attach(continuation)
-                let worker = Task {
-                    do { outcome.settle(.success(try await work())) } catch { outcome.settle(.failure(error)) }
-                }
                 let timer = Task {
                     try? await Task.sleep(for: limit)
-                    if !Task.isCancelled, outcome.settle(.failure(expired())) { worker.cancel() }
+                    if !Task.isCancelled { outcome.settle(.failure(expired())) }
+                }
+                let worker = Task {
+                    do { outcome.settle(.success(try await work { timer.cancel() })) } catch { outcome.settle(.failure(error)) }
                 }
                 outcome.onSettle { timer.cancel(); worker.cancel() }
             }

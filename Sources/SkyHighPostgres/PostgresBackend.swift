@@ -19,11 +19,16 @@ public final class PostgresBackend: SQLDatabase {
     /// How long one operation (waiting for a connection, then its statements) may take before it
     /// fails as ``StoreUnavailableError``; `nil` for none (migrations).
     public let deadline: Duration?
+    /// How long a request's whole transaction (``unitOfWork(_:)``) may take: `unitFactor` times
+    /// the deadline unless given.
+    public let unitDeadline: Duration?
 
-    public init(client: PostgresClient, logger: Logger = Logger(label: "skyhigh.postgres"), deadline: Duration? = nil) {
+    public init(client: PostgresClient, logger: Logger = Logger(label: "skyhigh.postgres"), deadline: Duration? = nil,
+                unitDeadline: Duration? = nil) {
         self.client = client
         self.logger = logger
         self.deadline = deadline
+        self.unitDeadline = unitDeadline ?? deadline.map { $0 * Self.unitFactor }
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
@@ -33,7 +38,7 @@ public final class PostgresBackend: SQLDatabase {
     /// A request's whole transaction may also wait for the Weight or Payment service (each call
     /// has its own time limit), so it gets `unitFactor` times the deadline.
     public func unitOfWork<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await transaction(within: deadline.map { $0 * Self.unitFactor }, body)
+        try await transaction(within: unitDeadline, body)
     }
 
     static let unitFactor = 10

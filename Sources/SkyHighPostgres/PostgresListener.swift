@@ -19,16 +19,19 @@ public struct PostgresListener: Service {
     /// How often the listening connection is checked, and how long the check may take.
     let keepAliveInterval: Duration
     let keepAliveTimeout: Duration
+    /// How long getting a connection and its `LISTEN` confirmed may take.
+    let listenTimeout: Duration
 
     public init(client: PostgresClient, channel: StoreChannel, logger: Logger,
                 keepAliveInterval: Duration = .seconds(2), keepAliveTimeout: Duration = .seconds(2),
-                poolRunning: StartGate = .open,
+                listenTimeout: Duration = .seconds(10), poolRunning: StartGate = .open,
                 onNotification: @escaping @Sendable (String?) -> Void) {
         self.client = client
         self.channel = channel
         self.logger = logger
         self.keepAliveInterval = keepAliveInterval
         self.keepAliveTimeout = keepAliveTimeout
+        self.listenTimeout = listenTimeout
         self.onNotification = onNotification
         self.poolRunning = poolRunning
     }
@@ -77,10 +80,24 @@ public struct PostgresListener: Service {
         }
     }
 
-    /// One listening connection, until it fails or the task is cancelled.
+    /// One listening connection, until it fails or the task is cancelled. The session is watched
+    /// from outside, never awaited past its end: postgres-nio may never answer a `LISTEN` whose
+    /// connection was closed under it (a failover, the pool shutting down; vapor/postgres-nio#601),
+    /// and a service waiting on it would never stop. So a `LISTEN` not confirmed within
+    /// `listenTimeout` is given up (the loop above connects again), and a cancelled service returns
+    /// at once, leaving a stuck session to end on its own.
     private func listen() async throws {
+        try await Deadline.run(startingWithin: listenTimeout, expired: { [channel, listenTimeout] in
+            StoreUnavailableError("LISTEN \(channel.rawValue) was not confirmed within \(listenTimeout)")
+        }) { started in
+            try await session(started: started)
+        }
+    }
+
+    private func session(started: @escaping @Sendable () -> Void) async throws {
         try await client.withConnection { connection in
             try await connection.listen(on: channel.rawValue) { notifications in
+                started()
                 // Anything committed while not listening is caught up by the first call.
                 onNotification(nil)
                 try await withThrowingTaskGroup(of: Void.self) { group in

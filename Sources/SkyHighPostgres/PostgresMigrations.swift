@@ -103,5 +103,6 @@ public enum PostgresMigrations {
             FOR EACH ROW EXECUTE FUNCTION flight_events_append_only()
             """,
         ]),
-    ] + SharedMigrations.steps(types) + [PostgresSeatWriteMigration.migration, SharedMigrations.money(types)]
+    ] + SharedMigrations.steps(types) + [PostgresSeatWriteMigration.migration, SharedMigrations.money(types),
+                                         PostgresTraceMigration.migration]
 }

@@ -10,23 +10,28 @@ struct PostgresSeatWrites: SeatWriteProcedures {
     let backend: PostgresBackend
 
     func placeHold(_ hold: Hold, attempts: Int, requestID: String?) async throws -> [SQLRow] {
-        try await execute(PlaceHold(hold: hold, attempts: attempts, requestID: requestID))
+        try await execute(PlaceHold(hold: hold, attempts: attempts, requestID: origin(requestID)))
     }
 
     func confirmHold(_ id: HoldID, passengers: [PassengerID], at now: Date, attempts: Int,
                      requestID: String?) async throws -> [SQLRow] {
         try await execute(ChangeHold<Confirm>(id: id, passengers: passengers, now: now, attempts: attempts,
-                                              requestID: requestID))
+                                              requestID: origin(requestID)))
     }
 
     func cancelHold(_ id: HoldID, passengers: [PassengerID], at now: Date, attempts: Int,
                     requestID: String?) async throws -> [SQLRow] {
         try await execute(ChangeHold<Cancel>(id: id, passengers: passengers, now: now, attempts: attempts,
-                                             requestID: requestID))
+                                             requestID: origin(requestID)))
     }
 
     func expireHolds(at now: Date, limit: Int, attempts: Int, requestID: String?) async throws -> [SQLRow] {
-        try await execute(ExpireHolds(now: now, limit: limit, attempts: attempts, requestID: requestID))
+        try await execute(ExpireHolds(now: now, limit: limit, attempts: attempts, requestID: origin(requestID)))
+    }
+
+    /// The request id with the current trace context, as the functions' request argument.
+    private func origin(_ requestID: String?) -> String? {
+        PostgresTraceMigration.jobOrigin(requestID: requestID, traceParent: RequestTrace.traceParent)
     }
 
     private func execute<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [SQLRow]

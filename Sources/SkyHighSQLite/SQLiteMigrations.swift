@@ -106,5 +106,6 @@ public enum SQLiteMigrations {
             "CREATE INDEX flight_events_by_version ON flight_events (flight_id, version) WHERE version IS NOT NULL",
         ]),
         SharedMigrations.money(types),
+        SharedMigrations.jobTraceContext,
     ]
 }

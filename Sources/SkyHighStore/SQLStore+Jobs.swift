@@ -3,7 +3,8 @@ import SkyHighCore
 
 extension SQLStore {
     static let jobColumns = """
-        job_id, kind, payload, state, run_at, attempts, max_attempts, last_error, request_id, created_at, updated_at, postponements
+        job_id, kind, payload, state, run_at, attempts, max_attempts, last_error, request_id, trace_parent, created_at, updated_at,
+        postponements
         """
 
     public func enqueue(_ job: NewJob, requestID: String?, at now: Date) async throws -> Job {
@@ -19,8 +20,9 @@ extension SQLStore {
     func enqueue(_ job: NewJob, requestID: String? = nil, at now: Date, _ sql: any SQLExecutor) async throws -> UUID {
         let id = ids()
         try await sql.run("""
-            INSERT INTO jobs (job_id, kind, payload, state, run_at, attempts, max_attempts, request_id, created_at, updated_at)
-            VALUES (\(id), \(job.kind), \(job.payload), 'QUEUED', \(job.runAt ?? now), 0, \(Int64(job.maxAttempts ?? jobAttempts)), \(requestID ?? RequestTrace.id), \(now), \(now))
+            INSERT INTO jobs (job_id, kind, payload, state, run_at, attempts, max_attempts, request_id, trace_parent,
+                              created_at, updated_at)
+            VALUES (\(id), \(job.kind), \(job.payload), 'QUEUED', \(job.runAt ?? now), 0, \(Int64(job.maxAttempts ?? jobAttempts)), \(requestID ?? RequestTrace.id), \(RequestTrace.traceParent), \(now), \(now))
             """)
         try await sql.announce(.jobs, database.dialect)
         return id
@@ -84,7 +86,9 @@ extension SQLStore {
         let dead = try await run("""
             SELECT \(raw: Self.jobColumns) FROM jobs WHERE state = 'DEAD' ORDER BY updated_at DESC LIMIT \(Int64(deadLimit))
             """).map { try $0.job() }
-        return JobOverview(counts: counts, dead: dead)
+        let earliest = try await run("SELECT MIN(run_at) AS earliest FROM jobs WHERE state IN ('QUEUED', 'RETRYING')")
+            .first?.optionalDate("earliest")
+        return JobOverview(counts: counts, dead: dead, earliestRunAt: earliest)
     }
 
     public func retryDeadJob(_ id: UUID, at now: Date) async throws -> Job {
@@ -116,7 +120,7 @@ extension SQLRow {
             state: try parsed("state", JobState.init(rawValue:), expected: "a job state"),
             runAt: try date("run_at"), attempts: Int(try int("attempts")), maxAttempts: Int(try int("max_attempts")),
             lastError: try optionalString("last_error"), requestID: try optionalString("request_id"),
-            createdAt: try date("created_at"), updatedAt: try date("updated_at"),
+            traceParent: try optionalString("trace_parent"), createdAt: try date("created_at"), updatedAt: try date("updated_at"),
             postponements: Int(try int("postponements")))
     }
 }

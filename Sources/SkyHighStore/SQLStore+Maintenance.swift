@@ -70,7 +70,7 @@ extension SQLStore {
         try await run("""
             SELECT p.payment_intent_id FROM payments p JOIN checkins c ON c.checkin_id = p.checkin_id
             WHERE p.status = 'PENDING' AND p.created_at <= \(cutoff) AND c.state = 'WAITING_FOR_PAYMENT'
-              AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = \(JobKind.reconcilePayment)
+              AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = \(JobKind.reconcilePayment.rawValue)
                               AND j.state IN ('QUEUED', 'RUNNING', 'RETRYING')
                               AND j.payload = '{"paymentIntentId":"' || p.payment_intent_id || '"}')
             ORDER BY p.created_at, p.payment_intent_id LIMIT \(Int64(limit))

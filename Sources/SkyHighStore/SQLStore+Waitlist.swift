@@ -89,6 +89,12 @@ extension SQLStore {
     }
 
     public func offerSeat(flightID: FlightID, seatID: SeatID, at now: Date) async throws -> WaitlistEntry? {
+        // Nobody waiting (most freed seats, at a peak): nothing to offer, nothing written. Whoever
+        // joins later sees the seat free when they join.
+        guard try await !run("""
+            SELECT 1 AS waiting FROM waitlist_entries WHERE flight_id = \(flightID.rawValue) AND state = 'WAITING' LIMIT 1
+            """).isEmpty
+        else { return nil }
         let winner = try await transaction { sql -> WaitlistEntry? in
             guard let flight = try await sql.run("SELECT \(raw: Self.flightColumns) FROM flights WHERE flight_id = \(flightID.rawValue)").first?.flight(),
                   let seat = try await seats(of: flightID, sql).first(where: { $0.id == seatID })

@@ -14,7 +14,7 @@ func loadConfiguration(_ groups: [any SettingOptions], sharedSecrets: Bool = tru
     do {
         let config = try Configuration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides,
                                             sharedSecrets: sharedSecrets)
-        config.logFormat.bootstrap()
+        config.logFormat.bootstrap(traced: config.traces != nil)
         return config
     } catch let error as ConfigurationError {
         throw ValidationError(error.description)

@@ -16,11 +16,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let config = try loadConfiguration([server, store, secrets, baggage, services, log])
         let logger = makeLogger(config)
+        let traces = try TraceExport.bootstrap(config.traces, logger: logger)
         let app = try await buildApplication(config, logger: logger) { port in
             StartupBanner.serve(config, port: port).announce(format: config.logFormat, logger: logger)
         }
         try await listening(host: config.host, port: config.port, setting: "SKYHIGH_PORT or --port") {
-            try await runServer(app, logger: logger)
+            try await runServer(app, logger: logger, traces: traces)
         }
     }
 }
@@ -37,7 +38,8 @@ struct Worker: AsyncParsableCommand {
 
     func run() async throws {
         let config = try loadConfiguration([store, secrets, baggage, services, log])
+        let traces = try TraceExport.bootstrap(config.traces, logger: makeLogger(config))
         Console.write("SkyHigh Core \(SkyHighVersion.current) worker started")
-        try await runWorker(config)
+        try await runWorker(config, traces: traces)
     }
 }

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import SkyHighAPI
 import SkyHighApp
 import SkyHighCore
+import SkyHighPostgres
 import SkyHighStore
 import SkyHighTestSupport
 import Testing
@@ -34,10 +35,16 @@ struct APIHarness: Sendable {
                     abuseGuard: AbuseGuard? = nil, liveEvents: LiveEventSettings = LiveEventSettings(),
                     connections: ConnectionSettings = ConnectionSettings(),
                     streamLimits: StreamLimits = Self.streamLimits, changeWindow: Int = 1024,
-                    webhookRate: Double = 100,
+                    webhookRate: Double = 100, storeDeadlines: (each: Duration, unit: Duration)? = nil,
                     beforeIntent: (@Sendable (SQLStore, PaymentIntentRequest) async throws -> Void)? = nil,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await withStore(kind) { store in
+            // Store deadlines, as production has: on PostgreSQL, the only store that has them.
+            let store = (store.database as? PostgresBackend).flatMap { backend in
+                storeDeadlines.map {
+                    SQLStore(database: PostgresBackend(client: backend.client, deadline: $0.each, unitDeadline: $0.unit))
+                }
+            } ?? store
             let clock = ManualClock(Date().truncatedToMilliseconds)
             let (weightFaults, paymentFaults) = (MockBehaviour(), MockBehaviour())
             let weights = MockWeightService(behaviour: weightFaults)

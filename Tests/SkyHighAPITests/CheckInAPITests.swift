@@ -39,9 +39,11 @@ import Testing
     }
 
     static func journey(_ kind: StoreKind, seat: String? = "12A", abuseGuard: AbuseGuard? = nil, webhookRate: Double = 100,
+                        storeDeadlines: (each: Duration, unit: Duration)? = nil,
                         beforeIntent: (@Sendable (SQLStore, PaymentIntentRequest) async throws -> Void)? = nil,
                         _ body: @escaping @Sendable (Journey) async throws -> Void) async throws {
-        try await APIHarness.run(kind, abuseGuard: abuseGuard, webhookRate: webhookRate, beforeIntent: beforeIntent) { api in
+        try await APIHarness.run(kind, abuseGuard: abuseGuard, webhookRate: webhookRate, storeDeadlines: storeDeadlines,
+                                 beforeIntent: beforeIntent) { api in
             try await api.createFlight()
             let signedIn = try await api.bookedPassenger()
             let passenger = signedIn.passengers[0]
@@ -87,6 +89,11 @@ import Testing
             #expect(bcbp.contains("ABC123 LHRJFKSH 0100 "))
             #expect(bcbp.contains("Y012A0001 1"))
             #expect(try pass.string("seatId") == "12A")
+            let barcode = try await journey.request(.get, "/boarding-pass.svg")
+            #expect(barcode.status == .ok && barcode.headers[.contentType] == "image/svg+xml")
+            if let read = try QRDecoder.read([try SVGModules.parse(barcode.text)]) {
+                #expect(read == [bcbp], "an independent decoder reads the pass's BCBP string")
+            }
             let read = try await journey.request(.get)
             let kinds = (try read.object()["history"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             #expect(kinds == ["CHECKIN_STARTED", "BAG_ADDED", "CHECKIN_COMPLETED"])
@@ -176,6 +183,28 @@ import Testing
             let removed = try await journey.request(.delete, "/baggage/HEAVY01")
             #expect(try removed.string("state") == "IN_PROGRESS")
             try await journey.request(.delete, "/baggage/HEAVY01").expectProblem(.notFound, "bag-not-found")
+        }
+    }
+
+    /// A keyed request whose transaction outlives the store's deadline (here the Weight service
+    /// keeps it open): a 503 to retry, the instance unharmed, and a retry that performs once. The
+    /// store answers at the deadline while its transaction's task still runs the rest of the
+    /// chain; the middleware takes the chain back before it returns (a process once stopped here).
+    @Test func aKeyedRequestPastTheStoreDeadlineIsA503AndItsRetryPerformsOnce() async throws {
+        guard StoreKind.available.contains(.postgres) else { return }
+        // A keyed request's whole transaction may take 2 s here, and the Weight service takes 6 s;
+        // each other store call keeps a generous 10 s, so that a loaded machine fails nothing else.
+        try await Self.journey(.postgres, storeDeadlines: (each: .seconds(10), unit: .seconds(2))) { journey in
+            let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "bags-slow"]
+            let body: [String: Any] = ["bags": [["tag": "SLOW01", "declaredWeightKg": 12]]]
+            journey.api.weightFaults.set(latencyMs: 6_000)
+            let slow = try await journey.request(.post, "/baggage", json: body, headers: headers)
+            try slow.expectProblem(.serviceUnavailable, "store-unavailable")
+            #expect(slow.headers[.retryAfter] != nil)
+            journey.api.weightFaults.set(latencyMs: 0)
+            let retry = try await journey.request(.post, "/baggage", json: body, headers: headers)
+            #expect(retry.status == .ok, "\(retry.text)")
+            #expect((try retry.object()["bags"] as? [Any])?.count == 1)
         }
     }
 

@@ -41,6 +41,29 @@ import Testing
         #expect(error?.problems.count == 2)
     }
 
+    @Test func tracesAreOnOnlyWithAnOTLPEndpoint() throws {
+        #expect(try Configuration.load(environment: [:]).traces == nil)
+        #expect(try Configuration.load(environment: ["OTEL_SERVICE_NAME": "x", "OTEL_TRACES_SAMPLER": "always_on"]).traces == nil)
+        let general = try Configuration.load(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"])
+        #expect(general.traces == TraceSettings(endpoint: "http://collector:4318/v1/traces"))
+        let specific = try Configuration.load(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+                                                            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://other:9/traces"])
+        #expect(specific.traces == TraceSettings(endpoint: "http://other:9/traces"))
+        for off in [["OTEL_SDK_DISABLED": "true"], ["OTEL_TRACES_EXPORTER": "none"]] {
+            let config = try Configuration.load(environment: off.merging(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"]) { $1 })
+            #expect(config.traces == nil, "\(off)")
+        }
+        let error = #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_TRACES_EXPORTER": "zipkin"])
+        }
+        #expect(error?.problems == ["OTEL_TRACES_EXPORTER must be otlp or none"])
+        let wrongAddress = #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318",
+                                                 "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"])
+        }
+        #expect(wrongAddress?.problems.count == 2, "\(wrongAddress?.problems ?? [])")
+    }
+
     @Test func connectionsHaveTimeoutsAndALimit() throws {
         let defaults = try Configuration.load(environment: [:]).connections
         #expect(defaults.idleTimeout == .seconds(60) && defaults.requestTimeout == .seconds(10))

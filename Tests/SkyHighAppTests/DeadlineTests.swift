@@ -46,4 +46,24 @@ struct DeadlineTests {
         await #expect(throws: CancellationError.self) { try await caller.value }
         await workCancelled.wait()
     }
+
+    @Test func workThatHasStartedIsNoLongerHeldToTheLimit() async throws {
+        let value = try await Deadline.run(startingWithin: .milliseconds(50), expired: { Expired() }) { started in
+            started()
+            try await Task.sleep(for: .milliseconds(300))
+            return 7
+        }
+        #expect(value == 7)
+    }
+
+    @Test func workThatNeverStartsCostsOnlyTheLimit() async throws {
+        let release = StartGate.closed()
+        defer { release.openGate() }
+        await #expect(throws: Expired.self) {
+            try await Deadline.run(startingWithin: .milliseconds(50), expired: { Expired() }) { _ in
+                await release.wait() // a LISTEN the driver never answers
+                return 1
+            }
+        }
+    }
 }

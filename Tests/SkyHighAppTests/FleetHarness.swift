@@ -20,6 +20,29 @@ struct Fleet: Sendable {
 
         /// What the process has logged so far.
         var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+        /// One request on a connection of its own; `from` names the client in `X-Forwarded-For`.
+        func request(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, from address: String? = nil,
+                     json: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+            var headers = extra
+            if let token { headers[.authorization] = "Bearer \(token)" }
+            if let address { headers[HTTPField.Name("X-Forwarded-For")!] = address }
+            if json != nil { headers[.contentType] = "application/json" }
+            let request = TestClient.Request(path, method: method, authority: "127.0.0.1", headers: headers,
+                                             body: json.map { ByteBuffer(string: $0) })
+            let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                try await client.execute(request)
+            }
+            return Reply(status: response.status, headers: response.headers,
+                         body: response.body.map { String(buffer: $0) } ?? "")
+        }
+
+        /// The value of one sample of its `/metrics`, 0 when it is not there.
+        func metric(_ sample: String, token: String) async throws -> Double {
+            let text = try await request(.get, "/metrics", token: token).body
+            let line = text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }
+            return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        }
     }
 
     private(set) var instances: [Instance]
@@ -88,7 +111,13 @@ struct Fleet: Sendable {
             }
             if case .failure = outcome {
                 for (index, instance) in fleet.instances.enumerated() {
-                    print("--- instance \(index) (port \(instance.port)) log tail ---\n\(instance.logText.suffix(3000))")
+                    let text = instance.logText
+                    // A crash report ends in pages of registers and images: its first lines say why.
+                    if let crash = text.range(of: "Program crashed") {
+                        let from = text.index(crash.lowerBound, offsetBy: -1500, limitedBy: text.startIndex) ?? text.startIndex
+                        print("--- instance \(index) (port \(instance.port)) crashed ---\n\(text[from...].prefix(5000))")
+                    }
+                    print("--- instance \(index) (port \(instance.port)) log tail ---\n\(text.suffix(3000))")
                 }
             }
             for instance in fleet.instances { await instance.process.stop() }
@@ -126,23 +155,12 @@ struct Fleet: Sendable {
     /// `X-Forwarded-For`.
     func request(_ index: Int, _ method: HTTPRequest.Method, _ path: String, token: String? = nil,
                  from address: String? = nil, json: String? = nil) async throws -> Reply {
-        var headers: HTTPFields = [:]
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        if let address { headers[HTTPField.Name("X-Forwarded-For")!] = address }
-        if json != nil { headers[.contentType] = "application/json" }
-        let request = TestClient.Request(path, method: method, authority: "127.0.0.1", headers: headers,
-                                         body: json.map { ByteBuffer(string: $0) })
-        let response = try await TestClient.withClient(host: "127.0.0.1", port: instances[index].port) { client in
-            try await client.execute(request)
-        }
-        return Reply(status: response.status, headers: response.headers, body: response.body.map { String(buffer: $0) } ?? "")
+        try await instances[index].request(method, path, token: token, from: address, json: json)
     }
 
     /// The value of one sample of instance `index`'s `/metrics`, 0 when it is not there.
     func metric(_ index: Int, _ sample: String) async throws -> Double {
-        let text = try await request(index, .get, "/metrics", token: Self.adminToken).body
-        let line = text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }
-        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        try await instances[index].metric(sample, token: Self.adminToken)
     }
 
     /// Waits until every instance has finished `rounds` more exchanges with Redis than now, so

@@ -31,12 +31,14 @@ struct GuardSyncTests {
 
     static let quiet = Logger(label: "test.guard") { _ in SwiftLogNoOpLogHandler() }
 
-    /// Runs `body` with `count` instances on a fresh redis-server.
+    /// Runs `body` with `count` instances on a fresh redis-server. The command time limit is the
+    /// tests' generous one unless a test of time limits sets its own.
     static func withFleet(_ count: Int = 3, policy: AbusePolicy, clock: ManualClock,
+                          commandTimeout: Duration = RedisServerProcess.commandTimeout,
                           _ body: @escaping @Sendable ([Instance], RedisServerProcess) async throws -> Void) async throws {
         try await RedisServerProcess.with { server in
             var settings = server.settings()
-            settings.commandTimeout = .milliseconds(300)
+            settings.commandTimeout = commandTimeout
             let clients = (0..<count).map { _ in RedisClient(settings: settings, logger: quiet) }
             let instances = clients.map { redis in
                 let guardian = AbuseGuard(policy: policy, sharesCounts: true)
@@ -215,7 +217,8 @@ struct GuardSyncTests {
 
     @Test func aFrozenRedisCostsARoundItsTimeoutNeverARequest() async throws {
         let clock = ManualClock()
-        try await Self.withFleet(1, policy: AbusePolicy(ratePerSecond: 0.0001, burst: 4), clock: clock) { fleet, server in
+        try await Self.withFleet(1, policy: AbusePolicy(ratePerSecond: 0.0001, burst: 4), clock: clock,
+                                 commandTimeout: .milliseconds(300)) { fleet, server in
             server.freeze()
             let round = Task { await fleet[0].sync.exchangeOnce() }
             // While the round waits for Redis, requests are decided from memory as ever.

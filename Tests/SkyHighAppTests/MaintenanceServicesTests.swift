@@ -65,7 +65,7 @@ import Testing
                 if let next = try await store.nextJobDue() { delays.append(next.timeIntervalSince(before)) }
             }
             let job = try #require(try await store.jobOverview(deadLimit: 10).counts[.dead] == 0 ? store.claimJobs(
-                worker: "peek", at: clock.now() + 86_400, lease: 1, limit: 10).first { $0.kind == JobKind.reconcilePayment } : nil)
+                worker: "peek", at: clock.now() + 86_400, lease: 1, limit: 10).first { $0.kind == JobKind.reconcilePayment.rawValue } : nil)
             #expect(job.postponements == 15)
             #expect(job.attempts == 1, "claimed once more just now; the outage used none")
             #expect(delays.last! > delays.first!, "the waits grow while the service stays down")
@@ -121,7 +121,7 @@ import Testing
             _ = try await store.cancelHold(confirmed.id, by: holder, at: clock.now())
             // The offer job that the cancel queued dies without running.
             let offer = try #require(try await store.claimJobs(worker: "w", at: clock.now(), lease: 30, limit: 10)
-                .first { $0.kind == JobKind.offerSeat })
+                .first { $0.kind == JobKind.offerSeat.rawValue })
             for _ in 0..<offer.maxAttempts {
                 if try await store.failJob(offer.id, worker: "w", error: "boom", retryAt: clock.now(), at: clock.now()) == .dead { break }
                 _ = try await store.claimJobs(worker: "w", at: clock.now(), lease: 30, limit: 10)
@@ -160,6 +160,40 @@ import Testing
             #expect(try await sweeper.runOnce()[.sessions] == 4, "two batches of two in one round")
             #expect(try await sweeper.runOnce()[.sessions] == 1)
             #expect(try await sweeper.runOnce()[.sessions] == 0)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aJobThatDiesSaysSoInAWarningAndAnAdminCanRetryIt(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let clock = ManualClock()
+            let log = RecordedLog()
+            let job = try await store.enqueue(NewJob(kind: "test.broken", payload: "{}", maxAttempts: 1), requestID: nil,
+                                              at: clock.now())
+            // A kind this version has no handler for (a newer one's) fails like any error.
+            let worker = JobWorker(store: store, clock: clock, logger: log.logger(), handlers: [:])
+            #expect(try await worker.runOnce() == 1)
+            #expect(try await store.job(job.id)?.state == .dead)
+            let warnings = log.entries.filter { $0.level == .warning && $0.message.hasPrefix("job dead") }
+            #expect(warnings.count == 1, "one warning names the dead job and how to retry it")
+            #expect(try await store.jobOverview(deadLimit: 10).counts[.dead] == 1)
+            #expect(try await store.retryDeadJob(job.id, at: clock.now()).state == .queued)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aPayloadThatDoesNotDecodeFailsItsJob(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let clock = ManualClock()
+            let garbled = try await store.enqueue(NewJob(kind: JobKind.offerSeat.rawValue, payload: #"{"flightId":"not a flight!","seatId":"1A"}"#,
+                                                         maxAttempts: 1), requestID: nil, at: clock.now())
+            let missing = try await store.enqueue(NewJob(kind: JobKind.closeWaitlist.rawValue, payload: "{}", maxAttempts: 1),
+                                                  requestID: nil, at: clock.now())
+            #expect(try await worker(store, clock, payments: FlakyPayments()).runOnce() == 2)
+            let failed = try #require(try await store.job(garbled.id))
+            #expect(failed.state == .dead)
+            #expect(failed.lastError?.contains("no valid flightId") == true, "\(failed.lastError ?? "")")
+            #expect(try await store.job(missing.id)?.state == .dead)
         }
     }
 }

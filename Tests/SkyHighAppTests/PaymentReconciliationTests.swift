@@ -49,7 +49,7 @@ import Testing
     }
 
     func job(for intent: String) -> Job {
-        Job(id: UUID(), kind: JobKind.reconcilePayment,
+        Job(id: UUID(), kind: JobKind.reconcilePayment.rawValue,
             payload: JSONEncoder.payload(ReconcilePaymentPayload(intentID: intent)), state: .running,
             runAt: Date(), attempts: 1, maxAttempts: 10, lastError: nil, requestID: nil, createdAt: Date(), updatedAt: Date())
     }

@@ -86,10 +86,10 @@ import Testing
     func aFailingHandlerIsRetriedThenDies(kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let clock = ManualClock()
-            let job = try await store.enqueue(NewJob(kind: "always-fails", payload: "{}", maxAttempts: 3), requestID: "r1", at: clock.now())
+            let job = try await store.enqueue(NewJob(kind: JobKind.closeWaitlist.rawValue, payload: "{}", maxAttempts: 3), requestID: "r1", at: clock.now())
             let runs = Mutex(0)
             let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"),
-                                   handlers: ["always-fails": { _ in
+                                   handlers: [.closeWaitlist: { _ in
                                        runs.withLock { $0 += 1 }
                                        throw CancellationError()
                                    }], retryPolicy: RetryPolicy(base: 10, cap: 10))
@@ -104,16 +104,48 @@ import Testing
         }
     }
 
+    /// A job that takes long holds one of the worker's slots, not all of them: the jobs behind it
+    /// run in the other slot meanwhile.
+    @Test(arguments: StoreKind.available)
+    func aSlowJobHoldsOneSlotWhileTheOthersRun(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let clock = ManualClock()
+            _ = try await store.enqueue(NewJob(kind: JobKind.closeWaitlist.rawValue, payload: "slow"), requestID: nil, at: clock.now())
+            for n in 0..<5 {
+                clock.advance(by: 1)
+                _ = try await store.enqueue(NewJob(kind: JobKind.closeWaitlist.rawValue, payload: "quick \(n)"), requestID: nil,
+                                            at: clock.now())
+            }
+            let ran = Observed<String>()
+            let release = WakeSignal()
+            let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"),
+                                   handlers: [.closeWaitlist: { job in
+                                       if job.payload == "slow" { _ = await release.wait(upTo: .seconds(30)) }
+                                       ran.report(job.payload)
+                                   }], concurrency: 2)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await worker.drain() }
+                let quickOnesRan = await ran.wait(within: .seconds(20)) { $0.count == 5 }
+                #expect(quickOnesRan, "ran while the slow job waited: \(ran.all)")
+                #expect(!ran.all.contains("slow"))
+                release.signal()
+                try await tasks.waitForAll()
+            }
+            #expect(ran.all.count == 6 && ran.all.last == "slow")
+            #expect(try await store.jobOverview(deadLimit: 0).counts[.succeeded] == 6)
+        }
+    }
+
     /// Graceful shutdown while a job runs: the job finishes (it is not cancelled half-way), is
     /// recorded as done, and the worker then stops.
     @Test func gracefulShutdownLetsTheRunningJobFinish() async throws {
         try await withStore(.sqlite) { store in
             let clock = SystemClock()
-            let job = try await store.enqueue(NewJob(kind: "slow", payload: "{}"), requestID: nil, at: clock.now())
+            let job = try await store.enqueue(NewJob(kind: JobKind.closeWaitlist.rawValue, payload: "{}"), requestID: nil, at: clock.now())
             let started = Observed<Bool>()
             let release = WakeSignal()
             let worker = JobWorker(store: store, clock: clock, logger: Logger(label: "test"),
-                                   handlers: ["slow": { _ in
+                                   handlers: [.closeWaitlist: { _ in
                                        started.report(true)
                                        _ = await release.wait(upTo: .seconds(5))
                                        try Task.checkCancellation()
@@ -130,10 +162,10 @@ import Testing
         }
     }
 
-    /// The running services on the real clock: a cancel reaches the waitlisted passenger within
-    /// a second, woken by the enqueue rather than a poll.
+    /// The running services on the real clock: a cancel reaches the waitlisted passenger because
+    /// the enqueue wakes the worker, not because it polls.
     @Test(arguments: StoreKind.available)
-    func theRunningWorkerAssignsWithinASecond(kind: StoreKind) async throws {
+    func theRunningWorkerIsWokenByTheCancel(kind: StoreKind) async throws {
         try await withStore(kind) { base in
             let clock = SystemClock()
             let doorbell = WakeSignal()
@@ -160,7 +192,7 @@ import Testing
                     try await offer(job)
                     if try await store.waitlistEntry(entry.id)?.state == .assigned { assignments.report(Date()) }
                 },
-            ]) { _, new in new }, maximumIdle: .seconds(30), wake: doorbell)
+            ]) { _, new in new }, maximumIdle: .seconds(3_600), wake: doorbell)
             try await worker.drain()
             let group = ServiceGroup(configuration: .init(services: [worker], logger: Logger(label: "test")))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -168,9 +200,12 @@ import Testing
                 let hold = try #require(last)
                 let cancelledAt = Date()
                 _ = try await store.cancelHold(hold.id, by: hold.passengerID, at: clock.now())
-                #expect(await assignments.wait(within: .seconds(5)) { !$0.isEmpty })
+                // The worker idles for an hour: only the cancel's doorbell can wake it in time. The
+                // generous bound keeps a loaded machine from failing this; how fast the wake-up is
+                // is the benchmark's business, not a unit test's.
+                #expect(await assignments.wait(within: .seconds(60)) { !$0.isEmpty })
                 let when = try #require(assignments.all.first)
-                #expect(when.timeIntervalSince(cancelledAt) < 1)
+                #expect(when.timeIntervalSince(cancelledAt) < 60)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }

@@ -55,7 +55,9 @@ import Testing
             #expect(await eventually { states.all.contains(.disconnected(.timeout)) })
             #expect(await eventually { client.isConnected })
             #expect(try await client.send("GET", "k").string == "fine")
-            #expect(server.connections == 2)
+            // Replaced, not reused: a second connection at least (a loaded machine may time out a
+            // reconnection attempt too, and make a third).
+            #expect(server.connections >= 2)
         }
     }
 

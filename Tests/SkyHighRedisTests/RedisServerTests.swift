@@ -106,8 +106,9 @@ struct RedisServerTests {
 
     @Test func theDatabaseInTheURLIsSelected() async throws {
         try await RedisServerProcess.with { server in
-            let settings = try RedisConnectionSettings(url: server.url + "/3")
+            var settings = try RedisConnectionSettings(url: server.url + "/3")
             #expect(settings.database == 3)
+            settings.commandTimeout = RedisServerProcess.commandTimeout
             try await withRunningClient(settings) { (third: RedisClient) async throws in
                 #expect(await eventually { third.isConnected })
                 _ = try await third.send("SET", "where", "three")
@@ -125,7 +126,9 @@ struct RedisServerTests {
     @Test func thePasswordInTheURLIsSentWithAUTH() async throws {
         try await RedisServerProcess.with(["--requirepass", "s3cret"]) { server in
             for url in ["redis://:s3cret@127.0.0.1:\(server.port)", "redis://default:s3cret@127.0.0.1:\(server.port)/1"] {
-                try await withRunningClient(try RedisConnectionSettings(url: url)) { (client: RedisClient) async throws in
+                var settings = try RedisConnectionSettings(url: url)
+                settings.commandTimeout = RedisServerProcess.commandTimeout
+                try await withRunningClient(settings) { (client: RedisClient) async throws in
                     #expect(await eventually { client.isConnected }, "\(url)")
                     #expect(try await client.send("PING") == .simpleString("PONG"))
                 }

@@ -21,6 +21,8 @@ import Testing
             #expect(first.state == .queued && first.attempts == 0 && first.requestID == "req-1")
             _ = try await store.enqueue(job(2, runAt: now + 60), requestID: nil, at: now)
             #expect(try await store.nextJobDue() == now)
+            // The oldest wait: the first job, due at `now`, has waited 45 s at `now + 45`.
+            #expect(abs(try await store.jobOverview(deadLimit: 0).oldestWait(at: now + 45) - 45) < 0.01)
             let claimed = try await store.claimJobs(worker: "w1", at: now, lease: 30, limit: 10)
             #expect(claimed.map(\.id) == [first.id])
             #expect(claimed[0].state == .running && claimed[0].attempts == 1)
@@ -30,6 +32,39 @@ import Testing
             #expect(try await store.job(first.id)?.state == .succeeded)
             #expect(try await store.claimJobs(worker: "w1", at: now + 59, lease: 30, limit: 10).isEmpty)
             #expect(try await store.claimJobs(worker: "w1", at: now + 60, lease: 30, limit: 10).count == 1)
+        }
+    }
+
+    /// The trace context a job is enqueued in is stored with it, also by PostgreSQL's
+    /// one-round-trip seat writes (which enqueue in PL/pgSQL); without one, none is stored.
+    @Test(arguments: StoreKind.available)
+    func jobsKeepTheTraceContextTheyWereEnqueuedIn(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let fixtures = Fixtures(store: store)
+            try await fixtures.flight()
+            let passengers = try await fixtures.passengers(2)
+            let now = fixtures.clock.now()
+            let traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            var holds: [Hold] = []
+            for (passenger, seat) in zip(passengers, ["1A", "1C"]) {
+                holds.append(try await store.placeHold(flightID: FlightID("SH100")!, seatID: SeatID(seat)!,
+                                                       passengerID: passenger, at: now, duration: 120))
+            }
+            try await RequestTrace.$id.withValue("req-traced") {
+                try await RequestTrace.$traceParent.withValue(traceParent) {
+                    _ = try await store.cancelHold(holds[0].id, by: passengers[0], at: now)
+                    _ = try await store.enqueue(job(1), requestID: nil, at: now)
+                }
+            }
+            try await RequestTrace.$traceParent.withValue(nil) {
+                _ = try await store.cancelHold(holds[1].id, by: passengers[1], at: now)
+            }
+            let claimed = try await store.claimJobs(worker: "w1", at: now, lease: 30, limit: 10)
+            let offers = claimed.filter { $0.kind == JobKind.offerSeat.rawValue }
+            #expect(offers.count == 2)
+            #expect(offers.filter { $0.traceParent == traceParent }.map(\.requestID) == ["req-traced"])
+            #expect(offers.filter { $0.traceParent == nil }.count == 1)
+            #expect(claimed.first { $0.kind == "test" }?.traceParent == traceParent)
         }
     }
 
@@ -132,7 +167,7 @@ import Testing
             #expect(try await store.jobOverview(deadLimit: 1).counts[.queued] == baseline)
             _ = try await store.cancelHold(hold.id, by: passengers[0], at: now)
             let jobs = try await store.claimJobs(worker: "w", at: now, lease: 30, limit: 10)
-            #expect(jobs.map(\.kind) == [JobKind.offerSeat])
+            #expect(jobs.map(\.kind) == [JobKind.offerSeat.rawValue])
             #expect(jobs.first?.payload == #"{"flightId":"SH100","seatId":"1A"}"#)
         }
     }

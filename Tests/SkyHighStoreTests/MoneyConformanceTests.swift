@@ -137,7 +137,7 @@ import Testing
             #expect(try await setup.store.unreconciledPayments(createdBefore: later, limit: 10).isEmpty)
             // Its job dies (attempts used up): the payment is found again.
             let jobs = try await setup.store.claimJobs(worker: "w", at: later, lease: 30, limit: 10)
-            let job = try #require(jobs.first { $0.kind == JobKind.reconcilePayment })
+            let job = try #require(jobs.first { $0.kind == JobKind.reconcilePayment.rawValue })
             for attempt in 1... {
                 #expect(try await setup.store.failJob(job.id, worker: "w", error: "boom", retryAt: later, at: later) != nil)
                 guard try await setup.store.job(job.id)?.state != .dead else { break }

@@ -174,7 +174,7 @@ import Testing
             #expect(try await store.closeWaitlist(flightID: Self.flight, at: fixtures.clock.now()).isEmpty)
             // The close was scheduled as a job when the flight was created.
             let due = try await store.claimJobs(worker: "w", at: fixtures.clock.now(), lease: 30, limit: 100)
-            #expect(due.contains { $0.kind == JobKind.closeWaitlist })
+            #expect(due.contains { $0.kind == JobKind.closeWaitlist.rawValue })
         }
     }
 }

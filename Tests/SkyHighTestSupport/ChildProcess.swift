@@ -34,11 +34,13 @@ public final class ChildProcess: @unchecked Sendable {
                              output: .pipe(output.writeEnd))
     }
 
-    /// Whether it still runs; reaps it once it has exited.
+    /// Whether it still runs; reaps it once it has exited. A `waitpid` interrupted by a signal
+    /// (EINTR) is asked again: taking it for an exit once left a server running after its test.
     public var isRunning: Bool {
         guard !exited else { return false }
         var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
+        var result: pid_t
+        repeat { result = waitpid(pid, &status, WNOHANG) } while result < 0 && errno == EINTR
         if result == pid || result < 0 {
             exited = true
             self.status = status

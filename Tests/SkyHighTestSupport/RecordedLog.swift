@@ -6,6 +6,8 @@ public final class RecordedLog: Sendable {
     public struct Entry: Sendable {
         public let level: Logger.Level
         public let message: String
+        /// The logger's metadata and the line's own, as text.
+        public var metadata: [String: String] = [:]
     }
 
     private let stored = Mutex<[Entry]>([])
@@ -33,7 +35,8 @@ public final class RecordedLog: Sendable {
         }
 
         func log(event: LogEvent) {
-            log.record(Entry(level: event.level, message: event.message.description))
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }.mapValues { "\($0)" }
+            log.record(Entry(level: event.level, message: event.message.description, metadata: merged))
         }
     }
 }

@@ -80,8 +80,13 @@ public final class RedisServerProcess: @unchecked Sendable {
     public func settings(database: Int = 0, password: String? = nil) -> RedisConnectionSettings {
         var settings = RedisConnectionSettings(host: "127.0.0.1", port: port, database: database, password: password)
         settings.reconnectBackoff = RedisReconnectBackoff(initial: .milliseconds(20), maximum: .milliseconds(200))
+        settings.commandTimeout = Self.commandTimeout
         return settings
     }
+
+    /// The tests' command time limit: generous, since a few hundred tests start at once on two
+    /// cores; a test of time limits passes its own.
+    public static let commandTimeout: Duration = .seconds(10)
 
     public var url: String { "redis://127.0.0.1:\(port)" }
 

@@ -2,6 +2,8 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import SkyHighAPI
+import Tracing
 
 /// One JSON exchange with an external service: one attempt, no retries (``ResilientCall`` adds
 /// those). Answers outside 2xx become a ``ServiceCallFailure`` that says whether to retry.
@@ -27,11 +29,36 @@ struct ServiceHTTPClient: Sendable {
         return answer
     }
 
-    /// One request and its answer, whatever the status.
+    /// One request and its answer, whatever the status. Inside a traced request or job it is a
+    /// client span (`http.request.method`, `server.address`, `url.full`,
+    /// `http.response.status_code`), and the service receives its `traceparent`.
     func exchange(_ method: String, _ path: [String], json body: Data? = nil,
                   headers: [String: String] = [:]) async throws -> Answer {
+        guard InstrumentationContext.current != nil else { return try await transfer(method, path, json: body, headers: headers) }
+        let url = url(path)
+        return try await withSpan(method, ofKind: .client) { span in
+            span.attributes["http.request.method"] = method
+            span.attributes["server.address"] = url.host
+            span.attributes["server.port"] = url.port
+            span.attributes["url.full"] = url.absoluteString
+            var headers = headers
+            TraceContext.inject(into: &headers)
+            let answer = try await transfer(method, path, json: body, headers: headers)
+            span.attributes["http.response.status_code"] = answer.status
+            if answer.status >= 500 { span.setStatus(SpanStatus(code: .error)) }
+            return answer
+        }
+    }
+
+    private func url(_ path: [String]) -> URL {
         var url = baseURL
         for component in path { url.appendPathComponent(component) }
+        return url
+    }
+
+    private func transfer(_ method: String, _ path: [String], json body: Data?,
+                          headers: [String: String]) async throws -> Answer {
+        let url = url(path)
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
         request.setValue("application/json", forHTTPHeaderField: "Accept")
