@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenAPIRuntime
+import SkyHighCore
 import Synchronization
 
 /// The operations implemented by the generated server (``APIHandlers``), collected as the
@@ -25,18 +26,41 @@ final class GeneratedOperations: ServerTransport, Sendable {
     }
 
     func register(_ handler: @escaping Handler, method: HTTPRequest.Method, path: String) throws {
-        let route = RouteTable.Route(method: method, path: RouteTable.pattern(path) ?? path,
-                                     handler: .generated(Self.limitingBody(handler)))
+        let pattern = RouteTable.pattern(path) ?? path
+        let open = Self.withoutToken.contains("\(method.rawValue) \(pattern)")
+        let route = RouteTable.Route(method: method, path: pattern,
+                                     handler: .generated(Self.asWrittenByHand(open ? handler : Self.tokenFirst(handler))))
         collected.withLock { $0.append(route) }
     }
 
-    /// The body as the handler reads it: at most ``JSONBody/maximumBytes`` (413 beyond), and an
-    /// empty one is refused as JSON bodies always were. Operations that take no body never read
-    /// it, so the limit costs them nothing. The runtime writes header values percent-encoded (the
-    /// `simple` style), which would turn `Location: /holds/…` into `%2Fholds%2F…`: a path is
-    /// already a valid URI reference, so it goes out as the handler gave it.
-    private static func limitingBody(_ handler: @escaping Handler) -> Handler {
+    /// The generated operations anyone may call (`security: []` in the specification, which a
+    /// test compares). Every other needs a bearer token.
+    static let withoutToken: Set<String> = ["GET /health/live", "GET /health/ready", "GET /openapi.yaml"]
+
+    /// A request without a token is 401 before its body is read, as the routes written by hand
+    /// answer: a client that forgot to sign in learns that, not what its body lacks.
+    private static func tokenFirst(_ handler: @escaping Handler) -> Handler {
         { request, body, metadata in
+            guard AppRequestContext.current?.identity != nil else { throw DomainError.notSignedIn }
+            return try await handler(request, body, metadata)
+        }
+    }
+
+    /// The request and answer as the routes written by hand take and give them:
+    /// - the body is read as JSON whatever its declared type, and the answer is the operation's
+    ///   one type whatever the client accepts (the runtime would refuse the first with 415, and
+    ///   the second only after the handler ran, with an error: a hold made, and a 500);
+    /// - at most ``JSONBody/maximumBytes`` of body (413 beyond), and an empty one refused as JSON
+    ///   bodies always were; operations that take no body never read it, so the limit costs them
+    ///   nothing;
+    /// - header values as the handler gave them: the runtime writes them percent-encoded (the
+    ///   `simple` style), which would turn `Location: /holds/…` into `%2Fholds%2F…`, and a path
+    ///   is already a valid URI reference.
+    private static func asWrittenByHand(_ handler: @escaping Handler) -> Handler {
+        { request, body, metadata in
+            var request = request
+            request.headerFields[.accept] = nil
+            if body != nil { request.headerFields[.contentType] = "application/json" }
             var (response, answer) = try await handler(
                 request, body.map { HTTPBody(LimitedBody(body: $0), length: $0.length, iterationBehavior: .single) }, metadata)
             if let location = response.headerFields[.location] {

@@ -47,4 +47,36 @@ import Testing
             #expect(try empty.string("detail") == "a JSON body is required")
         }
     }
+
+    /// Without a token a request is 401 whatever its body: the token is asked for first, as on
+    /// the routes written by hand.
+    @Test func noTokenIsAskedForBeforeTheBodyIsRead() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            try await api.createFlight()
+            for (path, body) in [("/flights/SH100/seats/12A/hold", "not json"), ("/flights/SH100/waitlist", "{\"passengerId\": 12}")] {
+                try await api.request(.post, path, raw: body).expectProblem(.unauthorized, "not-signed-in")
+            }
+        }
+    }
+
+    /// As the routes written by hand always did, a body is read as JSON whatever type it
+    /// declares, and the answer is JSON whatever the client accepts (never a 415, a 406, or an
+    /// error after the hold was made).
+    @Test func theBodyIsJSONAndSoIsTheAnswerWhateverTheHeadersSay() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            try await api.createFlight()
+            let session = try await api.bookedPassenger(passengers: 2)
+            let body = "{\"passengerId\": \"\(session.passengers[0])\"}"
+            let plain = try await api.request(.post, "/flights/SH100/seats/12A/hold", raw: body, token: session.token,
+                                              headers: [.contentType: "text/plain", .accept: "text/html"])
+            #expect(plain.status == .created, "\(plain.text)")
+            #expect(try plain.string("seatId") == "12A")
+            let form = try await api.request(.post, "/flights/SH100/seats/12B/hold",
+                                             raw: "{\"passengerId\": \"\(session.passengers[1])\"}", token: session.token,
+                                             headers: [.contentType: "application/x-www-form-urlencoded"])
+            #expect(form.status == .created, "\(form.text)")
+            let health = try await api.request(.get, "/health/live", headers: [.accept: "text/html"])
+            #expect(health.status == .ok && health.headers[.contentType]?.hasPrefix("application/json") == true, "\(health.headers)")
+        }
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import SkyHighAPI
+@testable import SkyHighAPI
 import SkyHighCore
 import SkyHighSQLite
 import SkyHighTestSupport
@@ -33,6 +33,21 @@ import Yams
             #expect(routed.subtracting(operations).isEmpty, "routes missing from the specification")
             #expect(operations.subtracting(routed).isEmpty, "documented operations that are not routed")
         }
+    }
+
+    /// The generated operations that ask for no token are the ones the specification leaves open.
+    @Test func theGeneratedOperationsAskForATokenAsTheSpecificationSays() throws {
+        let document = try #require(try Yams.load(yaml: String(contentsOf: Self.specificationURL, encoding: .utf8)) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var open = Set<String>()
+        for (path, item) in paths {
+            for (method, operation) in item {
+                if let operation = operation as? [String: Any], (operation["security"] as? [Any])?.isEmpty == true {
+                    open.insert("\(method.uppercased()) \(path)")
+                }
+            }
+        }
+        #expect(GeneratedOperations.withoutToken.isSubset(of: open), "\(GeneratedOperations.withoutToken.subtracting(open))")
     }
 
     /// Every documented operation lists its error answers as problems.
