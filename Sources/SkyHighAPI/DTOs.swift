@@ -3,19 +3,6 @@ import SkyHighCore
 
 // Request and response bodies, named as API-SPECIFICATION.yml names their schemas.
 
-struct SessionRequest: Decodable {
-    let bookingReference: String
-    let lastName: String
-}
-
-struct SessionResponse: Encodable {
-    let token: String
-    let bookingReference: BookingReference
-    let flightId: FlightID
-    let expiresAt: Date
-    let passengers: [PassengerResponse]
-}
-
 struct PassengerResponse: Encodable {
     let passengerId: String
     let firstName: String

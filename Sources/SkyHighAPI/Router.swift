@@ -6,7 +6,6 @@ import SkyHighCore
 public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
     var table = RouteTable()
     table.add(GeneratedOperations.routes(env))
-    table.addSessionRoutes(env)
     table.addAdminRoutes(env)
     table.addFlightRoutes(env)
     table.addSeatEventRoutes(env)

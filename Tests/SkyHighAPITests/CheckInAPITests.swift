@@ -192,10 +192,10 @@ import Testing
     /// chain; the middleware takes the chain back before it returns (a process once stopped here).
     @Test func aKeyedRequestPastTheStoreDeadlineIsA503AndItsRetryPerformsOnce() async throws {
         guard StoreKind.available.contains(.postgres) else { return }
-        // A keyed request's whole transaction may take 6 s here (the retry's too, on a machine
+        // A keyed request's whole transaction may take 4 s here (the retry's too, on a machine
         // loaded by the whole suite), and the Weight service takes 60 s, so it always outlives the
         // deadline (its call ends with the transaction's task); each other store call keeps 10 s.
-        try await Self.journey(.postgres, storeDeadlines: (each: .seconds(10), unit: .seconds(6))) { journey in
+        try await Self.journey(.postgres, storeDeadlines: (each: .seconds(10), unit: .seconds(4))) { journey in
             let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "bags-slow"]
             let body: [String: Any] = ["bags": [["tag": "SLOW01", "declaredWeightKg": 12]]]
             journey.api.weightFaults.set(latencyMs: 60_000)

@@ -38,7 +38,7 @@ public final class Observed<Value: Sendable>: Sendable {
 /// PostgreSQL a version counts once every older transaction has ended (``SeatVersioning``), which
 /// other tests' transactions on the same server may delay by a moment.
 public func settledSeatMap(_ store: any FlightStore, _ flight: FlightID, at now: Date, reaching version: Int64,
-                           within limit: Duration = .seconds(10)) async throws -> SeatMap? {
+                           within limit: Duration = .seconds(30)) async throws -> SeatMap? {
     let deadline = ContinuousClock.now + limit
     while true {
         let map = try await store.seatMap(flight, at: now)
