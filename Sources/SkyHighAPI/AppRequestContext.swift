@@ -42,9 +42,11 @@ public struct AppRequestContext: RequestContext {
         switch identity {
         case .admin: return
         case .passenger: throw Problem.forbidden("admin-only", "this endpoint needs the admin token")
-        case nil: throw Problem.unauthorized("not-signed-in", "send Authorization: Bearer <admin token>")
+        case nil: throw Self.noAdminToken
         }
     }
+
+    static let noAdminToken = Problem.unauthorized("not-signed-in", "send Authorization: Bearer <admin token>")
 
     /// The client the idempotency keys are scoped to.
     var clientKey: String {

@@ -156,38 +156,3 @@ extension UUID {
     var lowercased: String { uuidString.lowercased() }
 }
 
-struct JobResponse: Encodable {
-    let jobId: String
-    let kind: String
-    let state: JobState
-    let attempts: Int
-    let maxAttempts: Int
-    let runAt: Date
-    let lastError: String?
-    let requestId: String?
-    let createdAt: Date
-    let updatedAt: Date
-
-    init(_ job: Job) {
-        jobId = job.id.lowercased
-        kind = job.kind
-        state = job.state
-        attempts = job.attempts
-        maxAttempts = job.maxAttempts
-        runAt = job.runAt
-        lastError = job.lastError
-        requestId = job.requestID
-        createdAt = job.createdAt
-        updatedAt = job.updatedAt
-    }
-}
-
-struct JobsResponse: Encodable {
-    let counts: [String: Int]
-    let dead: [JobResponse]
-
-    init(_ overview: JobOverview) {
-        counts = Dictionary(uniqueKeysWithValues: overview.counts.map { ($0.key.rawValue.lowercased(), $0.value) })
-        dead = overview.dead.map(JobResponse.init)
-    }
-}

@@ -29,7 +29,7 @@ final class GeneratedOperations: ServerTransport, Sendable {
         let pattern = RouteTable.pattern(path) ?? path
         let open = Self.withoutToken.contains("\(method.rawValue) \(pattern)")
         let route = RouteTable.Route(method: method, path: pattern,
-                                     handler: .generated(Self.asWrittenByHand(open ? handler : Self.tokenFirst(handler))))
+                                     handler: .generated(Self.asWrittenByHand(open ? handler : Self.tokenFirst(handler, path: pattern))))
         collected.withLock { $0.append(route) }
     }
 
@@ -39,9 +39,10 @@ final class GeneratedOperations: ServerTransport, Sendable {
 
     /// A request without a token is 401 before its body is read, as the routes written by hand
     /// answer: a client that forgot to sign in learns that, not what its body lacks.
-    private static func tokenFirst(_ handler: @escaping Handler) -> Handler {
-        { request, body, metadata in
-            guard AppRequestContext.current?.identity != nil else { throw DomainError.notSignedIn }
+    private static func tokenFirst(_ handler: @escaping Handler, path: String) -> Handler {
+        let missing: any Error = path.hasPrefix("/admin/") ? AppRequestContext.noAdminToken : DomainError.notSignedIn
+        return { request, body, metadata in
+            guard AppRequestContext.current?.identity != nil else { throw missing }
             return try await handler(request, body, metadata)
         }
     }

@@ -11,7 +11,6 @@ public func makeRouteTable(_ env: APIEnvironment) -> RouteTable {
     table.addSeatEventRoutes(env)
     table.addCheckInRoutes(env)
     table.addPaymentWebhookRoute(env)
-    table.addJobRoutes(env)
     table.addAbuseRoutes(env)
     table.addMetricsRoute(env)
     return table

@@ -192,13 +192,14 @@ import Testing
     /// chain; the middleware takes the chain back before it returns (a process once stopped here).
     @Test func aKeyedRequestPastTheStoreDeadlineIsA503AndItsRetryPerformsOnce() async throws {
         guard StoreKind.available.contains(.postgres) else { return }
-        // A keyed request's whole transaction may take 4 s here (the retry's too, on a machine
-        // loaded by the whole suite), and the Weight service takes 60 s, so it always outlives the
-        // deadline (its call ends with the transaction's task); each other store call keeps 10 s.
-        try await Self.journey(.postgres, storeDeadlines: (each: .seconds(10), unit: .seconds(4))) { journey in
+        // A keyed request's whole transaction may take 2 s here, and the Weight service takes 6 s;
+        // each other store call keeps a generous 10 s, so that a loaded machine fails nothing else.
+        // (A longer Weight call keeps the first transaction open longer, and an open transaction
+        // holds back every other test's live seat changes on the same PostgreSQL.)
+        try await Self.journey(.postgres, storeDeadlines: (each: .seconds(10), unit: .seconds(2))) { journey in
             let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "bags-slow"]
             let body: [String: Any] = ["bags": [["tag": "SLOW01", "declaredWeightKg": 12]]]
-            journey.api.weightFaults.set(latencyMs: 60_000)
+            journey.api.weightFaults.set(latencyMs: 6_000)
             let slow = try await journey.request(.post, "/baggage", json: body, headers: headers)
             try slow.expectProblem(.serviceUnavailable, "store-unavailable")
             #expect(slow.headers[.retryAfter] != nil)
