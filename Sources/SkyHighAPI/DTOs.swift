@@ -3,20 +3,6 @@ import SkyHighCore
 
 // Request and response bodies, named as API-SPECIFICATION.yml names their schemas.
 
-struct PassengerResponse: Encodable {
-    let passengerId: String
-    let firstName: String
-    let lastName: String
-    let priorityTier: PriorityTier?
-
-    init(_ passenger: Passenger) {
-        passengerId = passenger.id.lowercased
-        firstName = passenger.firstName
-        lastName = passenger.lastName
-        priorityTier = passenger.priorityTier
-    }
-}
-
 struct CreateFlightRequest: Decodable {
     let flightId: FlightID
     let flightNumber: String
@@ -64,12 +50,12 @@ struct CreateBookingRequest: Decodable {
 struct BookingResponse: Encodable {
     let bookingReference: BookingReference
     let flightId: FlightID
-    let passengers: [PassengerResponse]
+    let passengers: [Components.Schemas.Passenger]
 
     init(_ booking: Booking) {
         bookingReference = booking.reference
         flightId = booking.flightID
-        passengers = booking.passengers.map(PassengerResponse.init)
+        passengers = booking.passengers.map(Components.Schemas.Passenger.init)
     }
 }
 
